@@ -33,3 +33,8 @@ export function welcomeCard(t: Translate, cardId: string): AdaptiveCardJson {
   };
   return renderCard('welcome', data);
 }
+
+/** Example cards for the template checks. */
+export function samples(t: Translate): AdaptiveCardJson[] {
+  return [welcomeCard(t, 'sample-card')];
+}

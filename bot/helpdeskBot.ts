@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ActivityHandler,
+  MessageFactory,
+  TurnContext,
+  type ConversationState,
+  type InvokeResponse,
+  type StatePropertyAccessor,
+  type UserState,
+} from 'botbuilder';
+import { cardAttachment } from '../cards/render';
+import { welcomeCard } from '../cards/welcome';
+import { resolveLang, translator, type Lang, type Translate } from '../domain/i18n';
+import type { ConversationRefRepository } from '../data/conversationRefRepository';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { readTurnInput, type TurnInput } from './turnInput';
+
+/** What we remember about a user across conversations. */
+export interface UserProfile {
+  /** Language chosen explicitly with « English » / « Français »; otherwise the activity locale decides. */
+  lang?: Lang;
+}
+
+/** What we remember about a conversation. */
+export interface ConversationFlags {
+  welcomed?: boolean;
+}
+
+export interface HelpdeskBotDeps {
+  config: Config;
+  logger: Logger;
+  conversationState: ConversationState;
+  userState: UserState;
+  conversationRefs: ConversationRefRepository;
+}
+
+/** Per-turn view handed to feature handlers: the language and its translation function. */
+export interface TurnScope {
+  context: TurnContext;
+  lang: Lang;
+  t: Translate;
+}
+
+const SWITCH_TO_EN = new Set(['english', 'anglais', 'en anglais', 'in english']);
+const SWITCH_TO_FR = new Set(['francais', 'français', 'french', 'en francais', 'en français', 'in french']);
+
+/** Invoke response Teams expects after an Action.Execute handled by sending messages. */
+export const ACTION_EXECUTE_ACK: InvokeResponse = {
+  status: 200,
+  body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: '' },
+};
+
+/** The Teams activity handler: welcome, language, and dispatch of messages and card actions. */
+export class HelpdeskBot extends ActivityHandler {
+  private readonly profile: StatePropertyAccessor<UserProfile>;
+  private readonly flags: StatePropertyAccessor<ConversationFlags>;
+
+  constructor(private readonly deps: HelpdeskBotDeps) {
+    super();
+    this.profile = deps.userState.createProperty<UserProfile>('profile');
+    this.flags = deps.conversationState.createProperty<ConversationFlags>('flags');
+
+    this.onMessage(async (context, next) => {
+      await this.handleInput(context, readTurnInput(context.activity));
+      await next();
+    });
+
+    this.onMembersAdded(async (context, next) => {
+      const botId = context.activity.recipient?.id;
+      const botAdded = (context.activity.membersAdded ?? []).some((m) => m.id === botId);
+      const personal = context.activity.conversation?.conversationType === 'personal';
+      if (botAdded && personal) {
+        const scope = await this.scope(context);
+        await this.welcome(scope);
+      }
+      await next();
+    });
+  }
+
+  /** Runs the turn and saves conversation and user state once at the end. */
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.deps.conversationState.saveChanges(context, false);
+    await this.deps.userState.saveChanges(context, false);
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name === 'adaptiveCard/action') {
+      await this.handleInput(context, readTurnInput(context.activity));
+      return ACTION_EXECUTE_ACK;
+    }
+    return super.onInvokeActivity(context);
+  }
+
+  private async scope(context: TurnContext): Promise<TurnScope> {
+    const profile = await this.profile.get(context, {});
+    const fallback = resolveLang(this.deps.config.DEFAULT_LOCALE);
+    const lang = profile.lang ?? resolveLang(context.activity.locale, fallback);
+    return { context, lang, t: translator(lang) };
+  }
+
+  private async welcome(scope: TurnScope): Promise<void> {
+    const flags = await this.flags.get(scope.context, {});
+    flags.welcomed = true;
+    await this.rememberConversation(scope.context);
+    await scope.context.sendActivity(MessageFactory.attachment(cardAttachment(welcomeCard(scope.t, randomUUID()))));
+  }
+
+  /** Stores the conversation reference so later notices (status changes, relays) can reach this chat. */
+  private async rememberConversation(context: TurnContext): Promise<void> {
+    const a = context.activity;
+    const ref = TurnContext.getConversationReference(a);
+    const channelData = (a.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string } };
+    await this.deps.conversationRefs.save({
+      conversationId: a.conversation.id,
+      scope: a.conversation.conversationType ?? 'personal',
+      userId: a.from?.id ?? null,
+      aadObjectId: a.from?.aadObjectId ?? null,
+      teamId: channelData.team?.id ?? null,
+      channelId: channelData.channel?.id ?? null,
+      locale: a.locale ?? null,
+      reference: JSON.stringify(ref),
+    });
+  }
+
+  private async handleInput(context: TurnContext, input: TurnInput): Promise<void> {
+    let scope = await this.scope(context);
+    const flags = await this.flags.get(context, {});
+
+    if (input.kind === 'text') {
+      const folded = input.text.toLowerCase().replace(/[.!?\s]+$/g, '').trim();
+      const switchTo: Lang | undefined = SWITCH_TO_EN.has(folded) ? 'en' : SWITCH_TO_FR.has(folded) ? 'fr' : undefined;
+      if (switchTo) {
+        const profile = await this.profile.get(context, {});
+        profile.lang = switchTo;
+        scope = { context, lang: switchTo, t: translator(switchTo) };
+        await context.sendActivity(scope.t('language.switched'));
+        if (!flags.welcomed) await this.welcome(scope);
+        return;
+      }
+    }
+
+    if (!flags.welcomed) {
+      await this.welcome(scope);
+      return;
+    }
+
+    await context.sendActivity(scope.t('fallback'));
+  }
+}

@@ -1,0 +1,162 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import restify, { type Request, type Response, type Server } from 'restify';
+import type { CloudAdapter, Response as BotResponse, TurnContext } from 'botbuilder';
+import type { Logger } from './logger';
+
+export interface ServerDeps {
+  adapter: CloudAdapter;
+  logic: (context: TurnContext) => Promise<void>;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Answers whether the database is reachable. */
+  databaseAnswers: () => Promise<boolean>;
+  /** Extra details for /healthz (e.g. outbox failures); must hold no personal data. */
+  healthDetails?: () => Promise<Record<string, unknown>>;
+  /** Local chat page (development only). */
+  localChat?: { html: () => string; webChatBundle: string };
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  /** Stops accepting requests and waits for in-flight turns to finish. */
+  drain(timeoutMs?: number): Promise<void>;
+}
+
+const GENERIC_ERRORS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  405: 'Method not allowed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  500: 'Internal error',
+  503: 'Service unavailable',
+};
+
+function genericBody(status: number): { error: string } {
+  return { error: GENERIC_ERRORS[status] ?? (status >= 500 ? 'Internal error' : 'Bad request') };
+}
+
+/**
+ * A response handed to the adapter that keeps its status and body, so that we, not the adapter, decide
+ * what goes back: error bodies are replaced by a generic message (never exception text).
+ */
+class BufferedResponse {
+  statusCode = 200;
+  body: unknown;
+  headers: Record<string, unknown> = {};
+  ended = false;
+  socket: unknown;
+  constructor(socket: unknown) {
+    this.socket = socket;
+  }
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+  header(name: string, value: unknown): this {
+    this.headers[name] = value;
+    return this;
+  }
+  send(body: unknown): this {
+    this.body = body;
+    return this;
+  }
+  end(): this {
+    this.ended = true;
+    return this;
+  }
+}
+
+/** Builds the restify server: /api/messages, /healthz and, in development, the local chat page. */
+export function createServer(deps: ServerDeps): Server {
+  const { adapter, logic, logger } = deps;
+  const server = restify.createServer({ name: 'dma-helpdesk-bot', handleUncaughtExceptions: false });
+  let inFlight = 0;
+  (server as Server & { inFlight: () => number }).inFlight = () => inFlight;
+
+  // Restify's own errors (bad JSON, body too large, 404…) go out with a generic message only.
+  server.on('restifyError', (req: Request, res: Response, err: { statusCode?: number; toJSON?: () => unknown }, callback: () => void) => {
+    const status = err.statusCode ?? 500;
+    err.toJSON = () => genericBody(status);
+    callback();
+  });
+
+  const parseJson = restify.plugins.jsonBodyParser({ mapParams: false });
+  const bodyReader = restify.plugins.bodyReader({ maxBodySize: deps.bodyLimitBytes });
+
+  server.post('/api/messages', bodyReader, parseJson, async (req: Request, res: Response) => {
+    const body = req.body as unknown;
+    if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+      res.send(400, genericBody(400));
+      return;
+    }
+    inFlight++;
+    const buffered = new BufferedResponse(req.socket);
+    try {
+      await adapter.process(req, buffered as unknown as BotResponse, logic);
+    } catch (err) {
+      // Validation failures of the activity shape end here: a client error, never a crash.
+      logger.warn({ err }, 'activity rejected');
+      buffered.status(400);
+      buffered.body = undefined;
+    } finally {
+      inFlight--;
+    }
+    const status = buffered.statusCode;
+    if (status >= 400) {
+      res.send(status, genericBody(status));
+    } else if (buffered.body !== undefined && buffered.body !== null && buffered.body !== '') {
+      res.send(status, buffered.body);
+    } else {
+      res.send(status);
+    }
+  });
+
+  server.get('/healthz', async (_req: Request, res: Response) => {
+    const ok = await deps.databaseAnswers();
+    const details = ok && deps.healthDetails ? await deps.healthDetails().catch(() => ({})) : {};
+    res.send(ok ? 200 : 503, ok ? { status: 'ok', ...details } : { status: 'unavailable' });
+  });
+
+  if (deps.localChat) {
+    const { html, webChatBundle } = deps.localChat;
+    server.get('/', async (_req: Request, res: Response) => {
+      const page = html();
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page), 'Cache-Control': 'no-store' });
+      res.end(page);
+    });
+    server.get('/webchat/webchat.js', async (_req: Request, res: Response) => {
+      res.writeHead(200, { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'max-age=3600' });
+      fs.createReadStream(webChatBundle).pipe(res);
+    });
+  }
+  return server;
+}
+
+/** Starts listening and returns the bound port and a drain function for graceful shutdown. */
+export async function listen(server: Server, port: number, host?: string): Promise<RunningServer> {
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.once('error', reject);
+    if (host) server.listen(port, host, () => resolve());
+    else server.listen(port, () => resolve());
+  });
+  const bound = (server.server.address() as AddressInfo).port;
+  const inFlight = (server as Server & { inFlight: () => number }).inFlight;
+  return {
+    server,
+    port: bound,
+    drain: async (timeoutMs = 10_000) => {
+      const closed = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      server.server.closeIdleConnections?.();
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      server.server.closeAllConnections?.();
+      await closed;
+    },
+  };
+}

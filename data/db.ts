@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PrismaLibSql } from '@prisma/adapter-libsql';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
+import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
+
+/**
+ * The Prisma client type the repositories are written against.
+ * @remarks Both generated clients come from one schema and expose the same API; the SQLite one is used as the type.
+ */
+export type Db = SqliteClient;
+/** A client or an interactive transaction: what repositories accept. */
+export type DbTx = Omit<Db, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+export type DatabaseProvider = 'sqlite' | 'postgresql';
+
+export interface Database {
+  prisma: Db;
+  provider: DatabaseProvider;
+  close(): Promise<void>;
+}
+
+/** Which provider a DATABASE_URL designates. */
+export function providerOf(url: string): DatabaseProvider {
+  if (url.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  throw new Error('DATABASE_URL must be a file: or postgres(ql):// URL');
+}
+
+/** Resolves `file:relative/path.db` against the working directory and makes sure its folder exists. */
+function sqliteFileUrl(url: string): string {
+  const file = url.slice('file:'.length);
+  if (file === ':memory:') return url;
+  const absolute = path.resolve(file);
+  fs.mkdirSync(path.dirname(absolute), { recursive: true });
+  return `file:${absolute}`;
+}
+
+/** The one Prisma client factory: SQLite for file: URLs, PostgreSQL for postgres:// URLs. */
+export async function openDatabase(url: string): Promise<Database> {
+  const provider = providerOf(url);
+  let prisma: Db;
+  if (provider === 'sqlite') {
+    prisma = new SqliteClient({ adapter: new PrismaLibSql({ url: sqliteFileUrl(url) }) });
+    // WAL lets readers go on while one writer writes; wait instead of failing when the file is busy.
+    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    await prisma.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
+    await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
+    await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
+  } else {
+    const pg = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    prisma = pg as unknown as Db;
+  }
+  return { prisma, provider, close: () => prisma.$disconnect() };
+}
+
+/** True when the database answers a trivial query within the time limit. */
+export async function databaseAnswers(db: Database, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('database ping timed out')), timeoutMs);
+    });
+    await Promise.race([db.prisma.$queryRawUnsafe('SELECT 1'), timeout]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

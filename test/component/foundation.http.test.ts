@@ -1,0 +1,93 @@
+import { FakeConnector } from '../helpers/fakeConnector';
+import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../helpers/database';
+import { startTestBot } from '../helpers/bot';
+import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
+import type { RunningApp } from '../../bot/app';
+
+describe(`Foundation over HTTP (${mainProvider()})`, () => {
+  let connector: FakeConnector;
+  let database: TestDatabaseUrl;
+  let app: RunningApp | undefined;
+
+  beforeAll(async () => {
+    connector = await new FakeConnector().start();
+    database = await createTestDatabaseUrl();
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await connector.stop();
+    await database.drop();
+  });
+
+  test('when the database answers, then /healthz returns 200 with status ok', async () => {
+    app = await startTestBot(database.url);
+    const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  test('when a Teams message arrives, then the French welcome with the menu reaches the connector', async () => {
+    const user = new TeamsUser(connector.url);
+    const res = await postActivity(app!.port, user.message('Bonjour'));
+    expect(res.status).toBe(200);
+    const replies = connector.sentTo(user.conversationId);
+    expect(replies).toHaveLength(1);
+    const card = replies[0].attachments[0];
+    expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(visibleText(replies)).toContain('Registre provincial des DMA');
+    expect(card.content.actions.map((a: any) => a.data.verb)).toEqual(['menu.access', 'menu.withdraw', 'menu.status', 'menu.help', 'menu.agent']);
+    // The reply is addressed back to the incoming activity, as the Bot Connector expects.
+    const call = connector.calls.find((c) => c.conversationId === user.conversationId)!;
+    expect(call.path).toMatch(/\/v3\/conversations\/.+\/activities\/.+/);
+  });
+
+  test('when the server restarts on the same database, then the conversation state survives (no second welcome, language kept)', async () => {
+    const user = new TeamsUser(connector.url);
+    await postActivity(app!.port, user.message('Bonjour'));
+    await postActivity(app!.port, user.message('English'));
+    expect(visibleText(connector.sentTo(user.conversationId))).toContain("I'll answer in English");
+
+    await app!.stop();
+    app = await startTestBot(database.url);
+
+    await postActivity(app.port, user.message('something the bot does not know'));
+    const replies = connector.sentTo(user.conversationId);
+    const last = replies[replies.length - 1];
+    expect(last.attachments ?? []).toHaveLength(0); // not welcomed again
+    expect(visibleText([last])).not.toMatch(/Je n'ai pas/);
+    expect(last.text).toMatch(/[A-Za-z]/);
+    expect(replies.filter((r) => (r.attachments ?? []).length > 0)).toHaveLength(1);
+  });
+
+  test('when the same activity is delivered twice, then it is handled once', async () => {
+    const user = new TeamsUser(connector.url);
+    const activity = user.message('Bonjour');
+    await postActivity(app!.port, activity);
+    await postActivity(app!.port, activity);
+    expect(connector.sentTo(user.conversationId)).toHaveLength(1);
+  });
+
+  test('when the body is not JSON, not an object or has no type, then 400 with a generic message', async () => {
+    for (const body of ['{bad json', '[1,2]', '"text"', '{"text":"no type"}']) {
+      const res = await postActivity(app!.port, body);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'Bad request' });
+    }
+  });
+
+  test('when the body is over the size limit, then 413 without exception text', async () => {
+    const user = new TeamsUser(connector.url);
+    const res = await postActivity(app!.port, user.message('x'.repeat(400 * 1024)));
+    expect(res.status).toBe(413);
+    expect(res.text).not.toMatch(/Error|at |stack/);
+  });
+
+  test('when the database is gone, then /healthz returns 503', async () => {
+    await app!.db.close();
+    if (mainProvider() === 'sqlite') await database.drop();
+    else await database.drop();
+    const res = await fetch(`http://127.0.0.1:${app!.port}/healthz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unavailable' });
+  });
+});
