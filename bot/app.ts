@@ -3,6 +3,10 @@ import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
 import { migrate } from '../data/migrate';
 import { ProcessedActivityRepository } from '../data/processedActivityRepository';
+import { RequestRepository } from '../data/requestRepository';
+import { RequestService } from '../domain/requests/requestService';
+import { warmUpRouter } from '../domain/routing';
+import { teamsProfileOf } from './services/teamsProfile';
 import { createAdapter, type AdapterAuthOverrides } from './adapter';
 import type { Config } from './config';
 import { HelpdeskBot } from './helpdeskBot';
@@ -17,6 +21,8 @@ export interface AppOptions {
   adapterOverrides?: AdapterAuthOverrides;
   /** Host to bind (default: all interfaces). */
   host?: string;
+  /** Injectable clock (tests). */
+  clock?: () => Date;
 }
 
 export interface RunningApp {
@@ -28,6 +34,30 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+/** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
+export function buildBot(config: Config, db: Database, logger: Logger, clockOption?: () => Date, storageOverride?: Storage): { bot: HelpdeskBot; requests: RequestService } {
+  const storage: Storage = storageOverride ?? new DatabaseStorage(db.prisma);
+  const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
+  const clock = clockOption ?? (() => new Date());
+  const requests = new RequestService(new RequestRepository(db.prisma), clock);
+  const bot = new HelpdeskBot({
+    config,
+    logger,
+    conversationState,
+    userState,
+    conversationRefs: new ConversationRefRepository(db.prisma),
+    clock,
+    services: {
+      requests,
+      profileOf: (context) => teamsProfileOf(context, logger),
+      retentionDays: config.RETENTION_DAYS,
+      sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
+    },
+  });
+  return { bot, requests };
+}
+
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
@@ -35,19 +65,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
-  const storage: Storage = new DatabaseStorage(db.prisma);
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
-
-  const bot = new HelpdeskBot({
-    config,
-    logger,
-    conversationState,
-    userState,
-    conversationRefs: new ConversationRefRepository(db.prisma),
-  });
+  const { bot } = buildBot(config, db, logger, options.clock);
+  await warmUpRouter();
 
   let directLine: LocalDirectLine | undefined;
   const server = createServer({

@@ -1,12 +1,8 @@
 import { z } from 'zod';
 
-/** Local parts that designate a shared mailbox; RAMQ refuses them for credentials. */
-export const DEFAULT_SHARED_MAILBOX_LOCAL_PARTS = [
-  'info', 'infos', 'information', 'informations', 'admin', 'administration', 'contact', 'contacts',
-  'reception', 'accueil', 'secretariat', 'secretaire', 'support', 'soutien', 'aide', 'help', 'office',
-  'bureau', 'noreply', 'no-reply', 'nepasrepondre', 'ne-pas-repondre', 'general', 'generale', 'clinique',
-  'clinic', 'rh', 'hr', 'service', 'services', 'team', 'equipe', 'mail', 'courriel', 'webmaster', 'postmaster',
-];
+import { DEFAULT_SHARED_MAILBOX_LOCAL_PARTS } from '../domain/intake/sharedMailboxes';
+
+export { DEFAULT_SHARED_MAILBOX_LOCAL_PARTS };
 
 const optionalText = z
   .string()

@@ -14,7 +14,12 @@ import { resolveLang, translator, type Lang, type Translate } from '../domain/i1
 import type { ConversationRefRepository } from '../data/conversationRefRepository';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { readTurnInput, type TurnInput } from './turnInput';
+import { readTurnInput, type TurnInput } from '../dialogs/turnInput';
+import { ConversationRouter, type RouterMemory } from '../dialogs/router';
+import type { DialogServices } from '../dialogs/services';
+import { setTurnScope } from '../dialogs/turnScope';
+import { StateConflictError } from '../data/botStateRepository';
+import type { DialogState } from 'botbuilder-dialogs';
 
 /** What we remember about a user across conversations. */
 export interface UserProfile {
@@ -33,6 +38,8 @@ export interface HelpdeskBotDeps {
   conversationState: ConversationState;
   userState: UserState;
   conversationRefs: ConversationRefRepository;
+  services: DialogServices;
+  clock?: () => Date;
 }
 
 /** Per-turn view handed to feature handlers: the language and its translation function. */
@@ -45,6 +52,13 @@ export interface TurnScope {
 const SWITCH_TO_EN = new Set(['english', 'anglais', 'en anglais', 'in english']);
 const SWITCH_TO_FR = new Set(['francais', 'français', 'french', 'en francais', 'en français', 'in french']);
 
+const GREETINGS = /^(bonjour|bonsoir|salut|allo|allô|hello|hi|hey|coucou|bon matin|good morning)\b/i;
+
+/** A first message that only greets: the welcome card is the whole answer. */
+function isGreeting(text: string): boolean {
+  return GREETINGS.test(text.trim()) && text.trim().split(/\s+/).length <= 3;
+}
+
 /** Invoke response Teams expects after an Action.Execute handled by sending messages. */
 export const ACTION_EXECUTE_ACK: InvokeResponse = {
   status: 200,
@@ -55,11 +69,18 @@ export const ACTION_EXECUTE_ACK: InvokeResponse = {
 export class HelpdeskBot extends ActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly flags: StatePropertyAccessor<ConversationFlags>;
+  private readonly router: ConversationRouter;
 
   constructor(private readonly deps: HelpdeskBotDeps) {
     super();
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.flags = deps.conversationState.createProperty<ConversationFlags>('flags');
+    this.router = new ConversationRouter(
+      deps.conversationState.createProperty<DialogState>('dialogState'),
+      deps.conversationState.createProperty<RouterMemory>('router'),
+      deps.services,
+      deps.clock,
+    );
 
     this.onMessage(async (context, next) => {
       await this.handleInput(context, readTurnInput(context.activity));
@@ -81,8 +102,23 @@ export class HelpdeskBot extends ActivityHandler {
   /** Runs the turn and saves conversation and user state once at the end. */
   override async run(context: TurnContext): Promise<void> {
     await super.run(context);
-    await this.deps.conversationState.saveChanges(context, false);
-    await this.deps.userState.saveChanges(context, false);
+    await this.save(context);
+  }
+
+  /**
+   * Saves conversation and user state once per turn.
+   * @remarks When a concurrent turn of the same conversation saved first (a double tap), its state wins:
+   * what this turn did is already recorded in the database (filing is idempotent), so the conflict is logged, not raised.
+   */
+  private async save(context: TurnContext): Promise<void> {
+    for (const state of [this.deps.conversationState, this.deps.userState]) {
+      try {
+        await state.saveChanges(context, false);
+      } catch (err) {
+        if (!(err instanceof StateConflictError)) throw err;
+        this.deps.logger.warn({ activityType: context.activity.type }, 'state changed by a concurrent turn; keeping the newer state');
+      }
+    }
   }
 
   protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
@@ -97,7 +133,9 @@ export class HelpdeskBot extends ActivityHandler {
     const profile = await this.profile.get(context, {});
     const fallback = resolveLang(this.deps.config.DEFAULT_LOCALE);
     const lang = profile.lang ?? resolveLang(context.activity.locale, fallback);
-    return { context, lang, t: translator(lang) };
+    const scope = { context, lang, t: translator(lang) };
+    setTurnScope(context, scope);
+    return scope;
   }
 
   private async welcome(scope: TurnScope): Promise<void> {
@@ -135,6 +173,7 @@ export class HelpdeskBot extends ActivityHandler {
         const profile = await this.profile.get(context, {});
         profile.lang = switchTo;
         scope = { context, lang: switchTo, t: translator(switchTo) };
+        setTurnScope(context, scope);
         await context.sendActivity(scope.t('language.switched'));
         if (!flags.welcomed) await this.welcome(scope);
         return;
@@ -142,10 +181,11 @@ export class HelpdeskBot extends ActivityHandler {
     }
 
     if (!flags.welcomed) {
+      // Web Chat and some Teams clients send no membersAdded: the first message gets the welcome.
       await this.welcome(scope);
-      return;
+      if (input.kind === 'none' || (input.kind === 'text' && isGreeting(input.text))) return;
     }
 
-    await context.sendActivity(scope.t('fallback'));
+    await this.router.handle(context, input);
   }
 }

@@ -15,7 +15,7 @@ run('local chat page in Chromium', () => {
     database = await createTestDatabaseUrl();
     app = await startTestBot(database.url, { LOCAL_CHAT: 'true', DIRECTLINE_PORT: '0' });
     browser = await launchChromium();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -28,11 +28,50 @@ run('local chat page in Chromium', () => {
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${app.port}/`);
     const input = page.locator('[data-id="webchat-sendbox-input"]');
-    await input.waitFor({ timeout: 20_000 });
+    await input.waitFor({ timeout: 30_000 });
     await input.fill('Bonjour');
     await input.press('Enter');
-    await page.getByText('assistant d’accès au Registre provincial des DMA', { exact: false }).waitFor({ timeout: 20_000 });
-    await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).waitFor({ timeout: 5_000 });
+    await page.getByText('assistant d’accès au Registre provincial des DMA', { exact: false }).waitFor({ timeout: 30_000 });
+    await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).waitFor({ timeout: 30_000 });
     await context.close();
-  }, 60_000);
+  }, 120_000);
+
+  test('when a physician completes an access intake in the page, then the reference is shown', async () => {
+    const context = await loopbackOnlyContext(browser);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    const input = page.locator('[data-id="webchat-sendbox-input"]');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill('Bonjour');
+    await input.press('Enter');
+    await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).click();
+
+    // Triage: two expanded choice sets, then « Continuer ».
+    await page.getByText('Pour moi-même (médecin)').last().click();
+    await page.getByText('Oui, elle a déjà un code d’utilisateur RAMQ').last().click();
+    await page.locator('button.ac-pushButton', { hasText: 'Continuer' }).last().click();
+
+    // Form: the five text inputs of the newest card, in the card's order.
+    const lastCard = page.locator('.ac-adaptiveCard').last();
+    await lastCard.locator('input[type="text"], input[type="email"], input:not([type])').first().waitFor({ timeout: 30_000 });
+    const fields = lastCard.locator('input.ac-textInput');
+    await expect_count(fields, 5);
+    const values = ['Côté', 'Hélène', 'hcote001', 'Hôpital de l’Enfant-Jésus', 'helene.cote@example.org'];
+    for (let i = 0; i < values.length; i++) await fields.nth(i).fill(values[i]);
+    await lastCard.locator('button.ac-pushButton').first().click();
+
+    // Summary, then confirmation.
+    await page.getByText('helene.cote@example.org').last().waitFor({ timeout: 30_000 });
+    await page.locator('.ac-adaptiveCard').last().locator('button.ac-pushButton').first().click();
+    await page.getByText(/DMA-\d{4}-\d{5}/).first().waitFor({ timeout: 30_000 });
+    await context.close();
+  }, 150_000);
 });
+
+async function expect_count(locator: import('playwright-core').Locator, n: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await locator.count()) !== n) {
+    if (Date.now() > deadline) throw new Error(`expected ${n} inputs, found ${await locator.count()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

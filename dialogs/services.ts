@@ -1,0 +1,19 @@
+import type { TurnContext } from 'botbuilder';
+import type { RequestService } from '../domain/requests/requestService';
+
+/** The requester's Teams profile, when the channel can tell (used to prefill a physician's own form). */
+export interface RequesterProfile {
+  givenName?: string;
+  surname?: string;
+  name?: string;
+  email?: string;
+}
+
+/** What the dialogs need from the outside world, injected by the bot layer. */
+export interface DialogServices {
+  requests: RequestService;
+  /** Looks up the requester's profile (Teams `getMember`); undefined when unavailable. */
+  profileOf(context: TurnContext): Promise<RequesterProfile | undefined>;
+  retentionDays: number;
+  sharedMailboxLocalParts: readonly string[];
+}

@@ -1,0 +1,105 @@
+import type { DbTx } from '../../data/db';
+import { RequestRepository, StaleRequestError, type RequestRecord } from '../../data/requestRepository';
+import { formatReference } from '../intake/reference';
+import type { IntakeValues, WithdrawalValues } from '../intake/fields';
+import type { RequestKind, RequesterRole } from '../intake/kinds';
+
+/** Who is acting: Teams ids, not only a display name. */
+export interface Actor {
+  userId: string;
+  aadObjectId?: string | null;
+  name?: string | null;
+  email?: string | null;
+}
+
+/** Everything needed to file one request from a confirmed intake. */
+export interface FileRequestInput {
+  kind: RequestKind;
+  role: RequesterRole;
+  values: IntakeValues | WithdrawalValues;
+  requester: Actor;
+  conversationId: string;
+  locale: string;
+  /** The card instance that confirmed the request: the same card confirmed twice files once. */
+  idempotencyKey: string;
+}
+
+export type Clock = () => Date;
+
+/** Outcome of a requester's cancellation. */
+export type CancelOutcome =
+  | { ok: true; request: RequestRecord }
+  | { ok: false; reason: 'not_found' | 'not_yours' | 'not_cancellable'; request?: RequestRecord };
+
+/** Use cases of a request from the requester's side: file, list, cancel. */
+export class RequestService {
+  constructor(
+    private readonly repo: RequestRepository,
+    private readonly clock: Clock = () => new Date(),
+    /** Runs inside the filing transaction (the managers' notification outbox uses it). */
+    private readonly onFiled?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+  ) {}
+
+  /** Files a confirmed intake once; a second confirmation of the same card returns the first filing. */
+  async fileRequest(input: FileRequestInput): Promise<{ request: RequestRecord; created: boolean }> {
+    const v = input.values as Partial<IntakeValues & WithdrawalValues>;
+    const managerAuthorized = input.role === 'manager' && v.supervisorAuthorized === true;
+    return this.repo.file(
+      {
+        kind: input.kind,
+        requesterRole: input.role,
+        requesterUserId: input.requester.userId,
+        requesterAadObjectId: input.requester.aadObjectId ?? null,
+        requesterName: input.requester.name ?? null,
+        requesterEmail: input.requester.email ?? null,
+        requesterConversationId: input.conversationId,
+        locale: input.locale,
+        lastName: v.lastName!,
+        firstName: v.firstName!,
+        practiceLocation: v.practiceLocation ?? null,
+        email: v.email!,
+        ramqUserCode: v.ramqUserCode ?? null,
+        employeeNumber: v.employeeNumber ?? null,
+        jobTitle: v.jobTitle ?? null,
+        supervisorAuthorized: input.role === 'manager' ? managerAuthorized : null,
+        // The manager attests the immediate supervisor's authorization; a supervisor files withdrawals themself.
+        authorizedBy: managerAuthorized || input.role === 'supervisor' ? input.requester.userId : null,
+        idempotencyKey: input.idempotencyKey,
+      },
+      this.clock(),
+      formatReference,
+      this.onFiled,
+    );
+  }
+
+  /** The request filed by this card instance, if any. */
+  async findFiledBy(idempotencyKey: string): Promise<RequestRecord | null> {
+    return this.repo.findByIdempotencyKey(idempotencyKey);
+  }
+
+  /** The requester's own requests, newest first. */
+  async listMine(userId: string, limit = 20): Promise<RequestRecord[]> {
+    return this.repo.listByRequester(userId, limit);
+  }
+
+  /** A requester cancels their own request while it is still `submitted`. */
+  async cancelByRequester(actor: Actor, requestId: number): Promise<CancelOutcome> {
+    const request = await this.repo.findById(requestId);
+    if (!request) return { ok: false, reason: 'not_found' };
+    if (request.requesterUserId !== actor.userId) return { ok: false, reason: 'not_yours' };
+    if (request.status !== 'submitted') return { ok: false, reason: 'not_cancellable', request };
+    try {
+      const updated = await this.repo.update(
+        request.id,
+        request.version,
+        { status: 'cancelled', closedAt: this.clock() },
+        { action: 'cancelled', fromStatus: 'submitted', toStatus: 'cancelled', actorId: actor.userId, actorName: actor.name ?? null },
+        this.clock(),
+      );
+      return { ok: true, request: updated };
+    } catch (err) {
+      if (err instanceof StaleRequestError) return { ok: false, reason: 'not_cancellable', request: err.current ?? undefined };
+      throw err;
+    }
+  }
+}
