@@ -5,7 +5,9 @@ import { migrate } from '../data/migrate';
 import { OutboxRepository } from '../data/outboxRepository';
 import { ProcessedActivityRepository } from '../data/processedActivityRepository';
 import { TeamInstallationRepository } from '../data/teamInstallationRepository';
+import { ManagerRequestRepository } from '../data/managerRequestRepository';
 import { RequestRepository } from '../data/requestRepository';
+import { ManagerService } from '../domain/requests/managerService';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
@@ -16,6 +18,9 @@ import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirect
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
 import { createServer, listen, type RunningServer } from './server';
+import { DeadlineSweep } from './managers/deadlineSweep';
+import { OutboxRequestNotifications, registerManagerHandlers } from './managers/managerNotifications';
+import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
@@ -48,6 +53,8 @@ export interface RunningApp {
   db: Database;
   logger: Logger;
   outbox: OutboxServices;
+  /** The access managers' use cases and the secret-code deadline sweep. */
+  managers: { service: ManagerService; sweep: DeadlineSweep };
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
@@ -60,6 +67,7 @@ export interface BuiltBot {
   /** Notified after a commit that enqueued outbox rows; startApp connects it to the dispatcher. */
   outboxSignal: OutboxSignal;
   teams: TeamChannels;
+  managers: ManagerService;
 }
 
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
@@ -71,12 +79,23 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
   const outboxRepository = new OutboxRepository(db.prisma);
   const outboxSignal = new OutboxSignal();
   const teams = new TeamChannels(new TeamInstallationRepository(db.prisma), clock);
+  const requestRepository = new RequestRepository(db.prisma);
+  const notifications = new OutboxRequestNotifications(config, outboxSignal, clock);
+  const managers = new ManagerService(requestRepository, new ManagerRequestRepository(db.prisma), notifications, clock, {
+    days: config.CODE_REMINDER_DAYS,
+    hours: config.REMINDER_BUSINESS_HOURS,
+  });
+  // Filing and cancelling write the managers' card refresh in their own transaction.
+  const requests = new RequestService(requestRepository, clock, (tx, request) => notifications.requestChanged(tx, request, { action: 'filed', updateCard: true }), {
+    onCancelled: (tx, request) => notifications.requestChanged(tx, request, { action: 'cancelled', updateCard: true }),
+    afterCommit: () => notifications.committed(),
+  });
   const interceptors: TurnInterceptor[] = [
     teamInstallationInterceptor(teams, logger, async (teamId) => {
       if ((await outboxRepository.requeueTeam(teamId, clock())) > 0) outboxSignal.notify();
     }),
+    new ManagersChannel({ config, logger, managers, clock }),
   ];
-  const requests = new RequestService(new RequestRepository(db.prisma), clock);
   const bot = new HelpdeskBot({
     config,
     logger,
@@ -92,7 +111,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests, outboxRepository, outboxSignal, teams };
+  return { bot, requests, outboxRepository, outboxSignal, teams, managers };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -105,7 +124,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
   const clock = options.clock ?? (() => new Date());
-  const { bot, outboxRepository, outboxSignal, teams } = buildBot(config, db, logger, options.clock);
+  const { bot, outboxRepository, outboxSignal, teams, managers } = buildBot(config, db, logger, options.clock);
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
     botAppId: config.MicrosoftAppId ?? '',
     requestTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
@@ -120,6 +139,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     random: options.random,
   });
   dispatcher.register(PROACTIVE_ACTIVITY_KIND, proactiveActivityHandler(proactive));
+  registerManagerHandlers(dispatcher, {
+    config,
+    logger,
+    proactive,
+    requests: new RequestRepository(db.prisma),
+    queries: new ManagerRequestRepository(db.prisma),
+    outbox: outboxRepository,
+    signal: outboxSignal,
+    clock,
+  });
+  const sweep = new DeadlineSweep(managers, config.DEADLINE_SWEEP_INTERVAL_MS, logger);
   outboxSignal.connect(() => dispatcher.kick());
   const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };
   await warmUpRouter();
@@ -149,7 +179,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw err;
   }
   logger.info({ port: running.port, provider: db.provider, localChat: config.localChat, directLinePort: directLine?.port }, 'bot listening');
-  if (options.startTimers !== false) dispatcher.start();
+  if (options.startTimers !== false) {
+    dispatcher.start();
+    sweep.start();
+  }
+  if (!config.ACCESS_MANAGERS_TEAM_ID) logger.warn('ACCESS_MANAGERS_TEAM_ID is not set: managers cards wait in the outbox until it is');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -158,10 +192,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     db,
     logger,
     outbox,
+    managers: { service: managers, sweep },
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
         await running.drain();
+        await sweep.stop();
         await dispatcher.stop();
         await db.close();
         logger.info('bot stopped');
