@@ -19,7 +19,7 @@ import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
 import { createServer, listen, type RunningServer } from './server';
 import { DeadlineSweep } from './managers/deadlineSweep';
-import { OutboxRequestNotifications, registerManagerHandlers } from './managers/managerNotifications';
+import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
 import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
@@ -139,7 +139,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     random: options.random,
   });
   dispatcher.register(PROACTIVE_ACTIVITY_KIND, proactiveActivityHandler(proactive));
-  registerManagerHandlers(dispatcher, {
+  const managerHandlerDeps = {
     config,
     logger,
     proactive,
@@ -148,7 +148,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     outbox: outboxRepository,
     signal: outboxSignal,
     clock,
-  });
+  };
+  registerManagerHandlers(dispatcher, managerHandlerDeps);
+  const cardsQueued = await queueMissingCards(managerHandlerDeps);
+  if (cardsQueued) logger.info({ cardsQueued }, 'managers cards queued at start-up');
   const sweep = new DeadlineSweep(managers, config.DEADLINE_SWEEP_INTERVAL_MS, logger);
   outboxSignal.connect(() => dispatcher.kick());
   const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };

@@ -18,6 +18,11 @@ export class ManagerRequestRepository {
     return counts;
   }
 
+  /** Requests in the given statuses whose managers' card was never posted. */
+  async listWithoutCard(statuses: readonly string[], limit: number): Promise<RequestRecord[]> {
+    return this.db.accessRequest.findMany({ where: { status: { in: [...statuses] }, managerCardActivityId: null }, orderBy: { id: 'asc' }, take: limit });
+  }
+
   /** Requests whose next deadline has come, the most overdue first. */
   async findDue(now: Date, limit: number): Promise<RequestRecord[]> {
     return this.db.accessRequest.findMany({ where: { nextDueAt: { lte: now } }, orderBy: [{ nextDueAt: 'asc' }, { id: 'asc' }], take: limit });

@@ -234,6 +234,20 @@ export class OutboxRepository {
     return res.count;
   }
 
+  /** Puts failed rows of a kind back in the queue, optionally only those that failed with one of `lastErrors`. */
+  async requeueFailed(kind: string, now: Date, lastErrors?: readonly string[]): Promise<number> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { kind, status: 'failed', ...(lastErrors ? { lastError: { in: [...lastErrors] } } : {}) },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
+    });
+    return res.count;
+  }
+
+  /** Whether any row (in any status) carries this ordering key. */
+  async hasOrderingKey(orderingKey: string): Promise<boolean> {
+    return (await this.db.outboxMessage.count({ where: { orderingKey } })) > 0;
+  }
+
   /** Puts one failed row back in the queue. */
   async requeue(id: number, now: Date): Promise<boolean> {
     const res = await this.db.outboxMessage.updateMany({

@@ -7,6 +7,7 @@ import type { ManagerRequestRepository } from '../../data/managerRequestReposito
 import { OutboxRepository, type OutboxRecord, type OutboxTarget } from '../../data/outboxRepository';
 import type { RequestRecord, RequestRepository } from '../../data/requestRepository';
 import { resolveLang, translator } from '../../domain/i18n';
+import { OPEN_STATUSES } from '../../domain/requests/lifecycle';
 import type { RequestChange, RequestNotifications, RequesterNotice } from '../../domain/requests/managerService';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -158,4 +159,22 @@ function reminderStillUseful(request: RequestRecord, now: Date): boolean {
 async function refreshCard(deps: ManagerHandlerDeps, requestId: number): Promise<void> {
   await deps.outbox.enqueue<ManagerCardPayload>({ kind: MANAGER_CARD_KIND, target: managersTarget(deps.config), payload: { requestId }, orderingKey: cardOrdering(requestId) }, deps.clock());
   deps.signal.notify();
+}
+
+/**
+ * Start-up safety net, so that no request stays without its card: requeues cards that failed only because
+ * the managers' team was not configured or not installed yet, and queues a card for any open request that
+ * has neither a posted card nor a card row (e.g. filed before this feature existed).
+ * @returns how many card rows were requeued or added.
+ */
+export async function queueMissingCards(deps: Pick<ManagerHandlerDeps, 'config' | 'queries' | 'outbox' | 'clock'>, limit = 500): Promise<number> {
+  if (!deps.config.ACCESS_MANAGERS_TEAM_ID) return 0;
+  const now = deps.clock();
+  let count = await deps.outbox.requeueFailed(MANAGER_CARD_KIND, now, ['ManagersTeamNotConfiguredError', 'TeamNotInstalledError']);
+  for (const request of await deps.queries.listWithoutCard(OPEN_STATUSES, limit)) {
+    if (await deps.outbox.hasOrderingKey(cardOrdering(request.id))) continue;
+    await deps.outbox.enqueue<ManagerCardPayload>({ kind: MANAGER_CARD_KIND, target: managersTarget(deps.config), payload: { requestId: request.id }, orderingKey: cardOrdering(request.id) }, now);
+    count++;
+  }
+  return count;
 }

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { RunningApp } from '../../bot/app';
+import { RequestRepository } from '../../data/requestRepository';
+import { formatReference } from '../../domain/intake/reference';
 import { startTestBot } from '../helpers/bot';
 import { DAY, FakeClock, MINUTE, SECOND } from '../helpers/clock';
 import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../helpers/database';
@@ -219,6 +221,12 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
     expect(shown).toEqual(open.map((r) => r.reference));
     expect(text).toMatch(/depuis 2 min/);
     expect(cardVerbs(queue)).toEqual(['menu.queue']);
+    // « Actualiser » (verb menu.queue) shows it again; the same verb from a personal chat is refused.
+    await post(app, luc.execute({ conversationId: MANAGERS_TEAM_ID, activityId: 'queue-card', card: queue }, 'menu.queue'));
+    expect(cardText(lastCard(connector.sentTo(MANAGERS_TEAM_ID).slice(-1)))).toContain('File des demandes ouvertes');
+    const requester = new TeamsUser(connector.url);
+    await post(app, requester.submit({ verb: 'menu.queue', cardId: 'x' }));
+    expect(visibleText(connector.sentTo(requester.conversationId).slice(-1))).toMatch(/seulement dans le canal des gestionnaires/);
   });
 
   test('when the requester cancels, then the managers’ card shows it closed, without actions', async () => {
@@ -289,6 +297,50 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
     }
     expect(connector.calls.filter(isCardPostFor(reference))).toHaveLength(1);
     expect((await request(reference)).managerCardActivityId).toBeTruthy();
+  });
+
+  test('when requests were filed while the managers’ team was not configured, or before cards existed, then the next configured start posts their cards', async () => {
+    const unconfigured = await startTestBot(database.url, { OUTBOX_MAX_ATTEMPTS: '1' }, { clock: clock.now, startTimers: false });
+    const user = new TeamsUser(connector.url);
+    let early: string;
+    try {
+      early = await fileRequest(unconfigured, connector, user, 'access_with_code');
+      await unconfigured.outbox.dispatcher.runOnce();
+    } finally {
+      await unconfigured.stop();
+    }
+    const failed = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'managers.requestCard', status: 'failed', lastError: 'ManagersTeamNotConfiguredError' } });
+    // A request written with no card row at all (as before this feature).
+    const legacy = await new RequestRepository(app.db.prisma).file(
+      { kind: 'withdrawal', requesterRole: 'supervisor', requesterUserId: '29:legacy', requesterConversationId: 'a:legacy', locale: 'fr-CA', lastName: 'Roy', firstName: 'Luc', email: 'luc.roy@example.org', employeeNumber: '112233', jobTitle: 'Inhalothérapeute', idempotencyKey: `legacy-${Date.now()}` },
+      clock.now(),
+      formatReference,
+    );
+
+    const configured = await startTestBot(database.url, env, { clock: clock.now, startTimers: false });
+    try {
+      await configured.outbox.dispatcher.runOnce();
+    } finally {
+      await configured.stop();
+    }
+    expect(connector.calls.filter(isCardPostFor(early))).toHaveLength(1);
+    expect(connector.calls.filter(isCardPostFor(legacy.request.reference))).toHaveLength(1);
+    expect((await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: failed.id } })).status).toBe('sent');
+  });
+
+  test('when ACCESS_MANAGERS_CHANNEL_ID names a channel, then the cards go there instead of General', async () => {
+    const channelId = '19:demandes-dma@thread.tacv2';
+    const other = await startTestBot(database.url, { ...env, ACCESS_MANAGERS_CHANNEL_ID: channelId }, { clock: clock.now, startTimers: false });
+    try {
+      const reference = await fileRequest(other, connector, new TeamsUser(connector.url), 'access_with_code');
+      await other.outbox.dispatcher.runOnce();
+      const postCall = connector.calls.filter(isCardPostFor(reference));
+      expect(postCall).toHaveLength(1);
+      expect(postCall[0].body.channelData.channel.id).toBe(channelId);
+      expect((await request(reference)).managerCardConversationId).toContain(channelId);
+    } finally {
+      await other.stop();
+    }
   });
 
   test('with a fake clock, when the 3rd and 4th days fall on a weekend, then one reminder goes on Monday in business hours and the code expires at 5 days', async () => {
