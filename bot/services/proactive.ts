@@ -71,8 +71,11 @@ export class ProactiveSender {
   async update(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<void> {
     const base = await this.baseReference(target);
     const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
-    await this.withTurn(reference, async (context) => {
-      await context.updateActivity({ ...activity, id: posted.activityId });
+    await this.withTurn(reference, async (_context, connector) => {
+      const full = TurnContext.applyConversationReference({ type: 'message', ...activity }, reference) as Activity;
+      delete full.replyToId;
+      full.id = posted.activityId;
+      await connector.conversations.updateActivity(posted.conversationId, posted.activityId, full);
     });
   }
 

@@ -60,7 +60,9 @@ export class TeamChannels {
       (activity.type === 'conversationUpdate' && (activity.membersAdded ?? []).some((m) => m.id === botId));
     if (!activity.serviceUrl) return undefined;
     const reference = TurnContext.getConversationReference(activity);
+    // A channel post is addressed to the channel, not to whoever installed the bot.
     delete reference.activityId;
+    delete reference.user;
     await this.repo.save(
       {
         teamId: team.teamId,
