@@ -2,19 +2,29 @@ import { ConversationState, UserState, type Storage } from 'botbuilder';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
 import { migrate } from '../data/migrate';
+import { OutboxRepository } from '../data/outboxRepository';
 import { ProcessedActivityRepository } from '../data/processedActivityRepository';
+import { TeamInstallationRepository } from '../data/teamInstallationRepository';
+import { ManagerRequestRepository } from '../data/managerRequestRepository';
 import { RequestRepository } from '../data/requestRepository';
+import { ManagerService } from '../domain/requests/managerService';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
 import { createAdapter, type AdapterAuthOverrides } from './adapter';
 import type { Config } from './config';
-import { HelpdeskBot } from './helpdeskBot';
+import { HelpdeskBot, type TurnInterceptor } from './helpdeskBot';
 import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirectLine } from './localChat';
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
 import { createServer, listen, type RunningServer } from './server';
+import { DeadlineSweep } from './managers/deadlineSweep';
+import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
+import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
+import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
+import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
+import { TeamChannels, teamInstallationInterceptor } from './services/teamChannels';
 
 export interface AppOptions {
   logger?: Logger;
@@ -23,6 +33,18 @@ export interface AppOptions {
   host?: string;
   /** Injectable clock (tests). */
   clock?: () => Date;
+  /** Random source for retry jitter (tests). */
+  random?: () => number;
+  /** Start the outbox dispatcher and deadline sweep timers (default true; tests may drive them with runOnce). */
+  startTimers?: boolean;
+}
+
+/** The reliable-notification pieces, exposed for other features and for tests. */
+export interface OutboxServices {
+  repository: OutboxRepository;
+  dispatcher: OutboxDispatcher;
+  proactive: ProactiveSender;
+  teams: TeamChannels;
 }
 
 export interface RunningApp {
@@ -30,17 +52,50 @@ export interface RunningApp {
   directLinePort?: number;
   db: Database;
   logger: Logger;
+  outbox: OutboxServices;
+  /** The access managers' use cases and the secret-code deadline sweep. */
+  managers: { service: ManagerService; sweep: DeadlineSweep };
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
 
+/** What {@link buildBot} wires: the activity handler and the database-side services the server also needs. */
+export interface BuiltBot {
+  bot: HelpdeskBot;
+  requests: RequestService;
+  outboxRepository: OutboxRepository;
+  /** Notified after a commit that enqueued outbox rows; startApp connects it to the dispatcher. */
+  outboxSignal: OutboxSignal;
+  teams: TeamChannels;
+  managers: ManagerService;
+}
+
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
-export function buildBot(config: Config, db: Database, logger: Logger, clockOption?: () => Date, storageOverride?: Storage): { bot: HelpdeskBot; requests: RequestService } {
+export function buildBot(config: Config, db: Database, logger: Logger, clockOption?: () => Date, storageOverride?: Storage): BuiltBot {
   const storage: Storage = storageOverride ?? new DatabaseStorage(db.prisma);
   const conversationState = new ConversationState(storage);
   const userState = new UserState(storage);
   const clock = clockOption ?? (() => new Date());
-  const requests = new RequestService(new RequestRepository(db.prisma), clock);
+  const outboxRepository = new OutboxRepository(db.prisma);
+  const outboxSignal = new OutboxSignal();
+  const teams = new TeamChannels(new TeamInstallationRepository(db.prisma), clock);
+  const requestRepository = new RequestRepository(db.prisma);
+  const notifications = new OutboxRequestNotifications(config, outboxSignal, clock);
+  const managers = new ManagerService(requestRepository, new ManagerRequestRepository(db.prisma), notifications, clock, {
+    days: config.CODE_REMINDER_DAYS,
+    hours: config.REMINDER_BUSINESS_HOURS,
+  });
+  // Filing and cancelling write the managers' card refresh in their own transaction.
+  const requests = new RequestService(requestRepository, clock, (tx, request) => notifications.requestChanged(tx, request, { action: 'filed', updateCard: true }), {
+    onCancelled: (tx, request) => notifications.requestChanged(tx, request, { action: 'cancelled', updateCard: true }),
+    afterCommit: () => notifications.committed(),
+  });
+  const interceptors: TurnInterceptor[] = [
+    teamInstallationInterceptor(teams, logger, async (teamId) => {
+      if ((await outboxRepository.requeueTeam(teamId, clock())) > 0) outboxSignal.notify();
+    }),
+    new ManagersChannel({ config, logger, managers, clock }),
+  ];
   const bot = new HelpdeskBot({
     config,
     logger,
@@ -48,6 +103,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     userState,
     conversationRefs: new ConversationRefRepository(db.prisma),
     clock,
+    interceptors,
     services: {
       requests,
       profileOf: (context) => teamsProfileOf(context, logger),
@@ -55,7 +111,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests };
+  return { bot, requests, outboxRepository, outboxSignal, teams, managers };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -67,7 +123,38 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
-  const { bot } = buildBot(config, db, logger, options.clock);
+  const clock = options.clock ?? (() => new Date());
+  const { bot, outboxRepository, outboxSignal, teams, managers } = buildBot(config, db, logger, options.clock);
+  const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
+    botAppId: config.MicrosoftAppId ?? '',
+    requestTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
+  });
+  const dispatcher = new OutboxDispatcher(outboxRepository, logger, {
+    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
+    backoffBaseMs: config.OUTBOX_BACKOFF_BASE_MS,
+    backoffMaxMs: config.OUTBOX_BACKOFF_MAX_MS,
+    sendTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
+    clock,
+    random: options.random,
+  });
+  dispatcher.register(PROACTIVE_ACTIVITY_KIND, proactiveActivityHandler(proactive));
+  const managerHandlerDeps = {
+    config,
+    logger,
+    proactive,
+    requests: new RequestRepository(db.prisma),
+    queries: new ManagerRequestRepository(db.prisma),
+    outbox: outboxRepository,
+    signal: outboxSignal,
+    clock,
+  };
+  registerManagerHandlers(dispatcher, managerHandlerDeps);
+  const cardsQueued = await queueMissingCards(managerHandlerDeps);
+  if (cardsQueued) logger.info({ cardsQueued }, 'managers cards queued at start-up');
+  const sweep = new DeadlineSweep(managers, config.DEADLINE_SWEEP_INTERVAL_MS, logger);
+  outboxSignal.connect(() => dispatcher.kick());
+  const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };
   await warmUpRouter();
 
   let directLine: LocalDirectLine | undefined;
@@ -77,6 +164,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     databaseAnswers: () => databaseAnswers(db),
+    healthDetails: async () => ({ outbox: await outboxRepository.health() }),
     localChat: config.localChat
       ? { html: () => chatPageHtml(directLine?.port ?? 0, config.DEFAULT_LOCALE), webChatBundle: webChatBundlePath() }
       : undefined,
@@ -94,6 +182,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw err;
   }
   logger.info({ port: running.port, provider: db.provider, localChat: config.localChat, directLinePort: directLine?.port }, 'bot listening');
+  if (options.startTimers !== false) {
+    dispatcher.start();
+    sweep.start();
+  }
+  if (!config.ACCESS_MANAGERS_TEAM_ID) logger.warn('ACCESS_MANAGERS_TEAM_ID is not set: managers cards wait in the outbox until it is');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -101,10 +194,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     directLinePort: directLine?.port,
     db,
     logger,
+    outbox,
+    managers: { service: managers, sweep },
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
         await running.drain();
+        await sweep.stop();
+        await dispatcher.stop();
         await db.close();
         logger.info('bot stopped');
       })();

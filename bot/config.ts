@@ -52,6 +52,29 @@ export const configSchema = z
           : v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
       ),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+    OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(2000),
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+    OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+    OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
+    OUTBOX_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    DEADLINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(60_000),
+    CODE_REMINDER_DAYS: z
+      .string()
+      .trim()
+      .default('3,4')
+      .refine((v) => v === '' || /^\d+(\s*,\s*\d+)*$/.test(v), { message: 'must be a comma-separated list of days, e.g. 3,4' })
+      .transform((v) => (v === '' ? [] : [...new Set(v.split(',').map((d) => Number(d.trim())))].sort((a, b) => a - b)))
+      .refine((days) => days.every((d) => d >= 1 && d <= 4), { message: 'days must be between 1 and 4 (the secret code is valid 5 days)' }),
+    REMINDER_BUSINESS_HOURS: z
+      .string()
+      .trim()
+      .default('08:30-16:30')
+      .refine((v) => /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(v), { message: 'must look like 08:30-16:30' })
+      .transform((v) => {
+        const [from, to] = v.split('-').map((hm) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3)));
+        return { from, to };
+      })
+      .refine((h) => h.from < h.to, { message: 'must end after it starts' }),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -61,6 +84,9 @@ export const configSchema = z
       if (!env.MicrosoftAppPassword && env.MicrosoftAppType !== 'UserAssignedMSI') {
         ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required in production (the bot never runs anonymous in production)' });
       }
+    }
+    if (env.OUTBOX_BACKOFF_MAX_MS < env.OUTBOX_BACKOFF_BASE_MS) {
+      ctx.addIssue({ code: 'custom', path: ['OUTBOX_BACKOFF_MAX_MS'], message: 'must be at least OUTBOX_BACKOFF_BASE_MS' });
     }
     if (env.MicrosoftAppType === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'is required when MicrosoftAppType is SingleTenant' });

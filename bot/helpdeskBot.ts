@@ -32,6 +32,17 @@ export interface ConversationFlags {
   welcomed?: boolean;
 }
 
+/**
+ * A feature that may take a turn before the requester's conversation router (e.g. the access managers'
+ * channel, the agents' relay), and that sees team membership events.
+ */
+export interface TurnInterceptor {
+  /** Handles the input and returns true, or returns false to let the next interceptor (then the router) have it. */
+  handleInput(context: TurnContext, input: TurnInput, scope: TurnScope): Promise<boolean>;
+  /** Sees conversationUpdate and installationUpdate activities (e.g. to store a team's channel reference). */
+  onMembershipEvent?(context: TurnContext): Promise<void>;
+}
+
 export interface HelpdeskBotDeps {
   config: Config;
   logger: Logger;
@@ -40,6 +51,7 @@ export interface HelpdeskBotDeps {
   conversationRefs: ConversationRefRepository;
   services: DialogServices;
   clock?: () => Date;
+  interceptors?: readonly TurnInterceptor[];
 }
 
 /** Per-turn view handed to feature handlers: the language and its translation function. */
@@ -86,6 +98,13 @@ export class HelpdeskBot extends ActivityHandler {
       await this.handleInput(context, readTurnInput(context.activity));
       await next();
     });
+
+    const membershipEvent = async (context: TurnContext, next: () => Promise<void>) => {
+      for (const interceptor of deps.interceptors ?? []) await interceptor.onMembershipEvent?.(context);
+      await next();
+    };
+    this.onConversationUpdate(membershipEvent);
+    this.onInstallationUpdate(membershipEvent);
 
     this.onMembersAdded(async (context, next) => {
       const botId = context.activity.recipient?.id;
@@ -164,6 +183,9 @@ export class HelpdeskBot extends ActivityHandler {
 
   private async handleInput(context: TurnContext, input: TurnInput): Promise<void> {
     let scope = await this.scope(context);
+    for (const interceptor of this.deps.interceptors ?? []) {
+      if (await interceptor.handleInput(context, input, scope)) return;
+    }
     const flags = await this.flags.get(context, {});
 
     if (input.kind === 'text') {

@@ -29,7 +29,11 @@ export interface RequestRecord {
   registrationDoneAt: Date | null;
   rejectionReason: string | null;
   managerCardActivityId: string | null;
+  managerCardConversationId: string | null;
   requesterUnreachable: boolean;
+  /** Next deadline the sweep acts on (reminder or expiry of the secret code). */
+  nextDueAt: Date | null;
+  remindersSent: number;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -155,10 +159,18 @@ export class RequestRepository {
   }
 
   /**
-   * Applies a change only if the request still has `expectedVersion`, and records its event.
+   * Applies a change only if the request still has `expectedVersion`, records its event (when given) and
+   * runs `alsoInTransaction` (e.g. outbox rows) in the same transaction.
    * @throws StaleRequestError when someone else changed it first.
    */
-  async update(id: number, expectedVersion: number, changes: Partial<Omit<RequestRecord, 'id' | 'version'>>, event: NewEvent, now: Date): Promise<RequestRecord> {
+  async update(
+    id: number,
+    expectedVersion: number,
+    changes: Partial<Omit<RequestRecord, 'id' | 'version'>>,
+    event: NewEvent | null,
+    now: Date,
+    alsoInTransaction?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+  ): Promise<RequestRecord> {
     return this.db.$transaction(async (tx) => {
       const res = await tx.accessRequest.updateMany({
         where: { id, version: expectedVersion },
@@ -167,8 +179,10 @@ export class RequestRepository {
       if (res.count !== 1) {
         throw new StaleRequestError(await tx.accessRequest.findUnique({ where: { id } }));
       }
-      await tx.requestEvent.create({ data: { requestId: id, ...event, at: now } });
-      return (await tx.accessRequest.findUnique({ where: { id } }))!;
+      if (event) await tx.requestEvent.create({ data: { requestId: id, ...event, at: now } });
+      const updated = (await tx.accessRequest.findUnique({ where: { id } }))!;
+      if (alsoInTransaction) await alsoInTransaction(tx, updated);
+      return updated;
     });
   }
 

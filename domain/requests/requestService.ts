@@ -31,6 +31,14 @@ export type CancelOutcome =
   | { ok: true; request: RequestRecord }
   | { ok: false; reason: 'not_found' | 'not_yours' | 'not_cancellable'; request?: RequestRecord };
 
+/** Hooks of the requester's use cases beyond filing (the managers' notifications use them). */
+export interface RequestServiceHooks {
+  /** Runs inside the transaction of a requester's cancellation (e.g. to update the managers' card). */
+  onCancelled?: (tx: DbTx, request: RequestRecord) => Promise<void>;
+  /** Runs after a filing or a cancellation committed (e.g. to deliver the outbox at once). */
+  afterCommit?: () => void;
+}
+
 /** Use cases of a request from the requester's side: file, list, cancel. */
 export class RequestService {
   constructor(
@@ -38,13 +46,14 @@ export class RequestService {
     private readonly clock: Clock = () => new Date(),
     /** Runs inside the filing transaction (the managers' notification outbox uses it). */
     private readonly onFiled?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+    private readonly hooks: RequestServiceHooks = {},
   ) {}
 
   /** Files a confirmed intake once; a second confirmation of the same card returns the first filing. */
   async fileRequest(input: FileRequestInput): Promise<{ request: RequestRecord; created: boolean }> {
     const v = input.values as Partial<IntakeValues & WithdrawalValues>;
     const managerAuthorized = input.role === 'manager' && v.supervisorAuthorized === true;
-    return this.repo.file(
+    const filed = await this.repo.file(
       {
         kind: input.kind,
         requesterRole: input.role,
@@ -70,6 +79,8 @@ export class RequestService {
       formatReference,
       this.onFiled,
     );
+    if (filed.created) this.hooks.afterCommit?.();
+    return filed;
   }
 
   /** The request filed by this card instance, if any. */
@@ -95,7 +106,9 @@ export class RequestService {
         { status: 'cancelled', closedAt: this.clock() },
         { action: 'cancelled', fromStatus: 'submitted', toStatus: 'cancelled', actorId: actor.userId, actorName: actor.name ?? null },
         this.clock(),
+        this.hooks.onCancelled,
       );
+      this.hooks.afterCommit?.();
       return { ok: true, request: updated };
     } catch (err) {
       if (err instanceof StaleRequestError) return { ok: false, reason: 'not_cancellable', request: err.current ?? undefined };

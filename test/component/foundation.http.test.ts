@@ -19,11 +19,11 @@ describe(`Foundation over HTTP (${mainProvider()})`, () => {
     await database.drop();
   });
 
-  test('when the database answers, then /healthz returns 200 with status ok', async () => {
+  test('when the database answers, then /healthz returns 200 with status ok and the outbox counts', async () => {
     app = await startTestBot(database.url);
     const res = await fetch(`http://127.0.0.1:${app.port}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', outbox: { pending: 0, failed: 0, oldestPendingAt: null, failures: [] } });
   });
 
   test('when a Teams message arrives, then the French welcome with the menu reaches the connector', async () => {

@@ -11,7 +11,8 @@ export interface ConnectorCall {
   at: number;
 }
 
-type Responder = (call: ConnectorCall) => { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+/** A scripted answer; `hang: true` never answers (the request stays open until the connector stops). */
+type Responder = (call: ConnectorCall) => { status: number; body?: unknown; headers?: Record<string, string>; hang?: boolean } | undefined;
 
 /**
  * A local HTTP server on 127.0.0.1 playing the Bot Connector: it records every activity the bot sends
@@ -60,6 +61,19 @@ export class FakeConnector {
     return this.calls.filter((c) => c.method === 'POST' && c.conversationId === conversationId && c.body?.type).map((c) => c.body);
   }
 
+  /**
+   * Answers the next `times` calls matching the predicate with the given status (then passes).
+   * @example connector.failNext((c) => c.method === 'POST', 429, 1, { 'Retry-After': '7' })
+   */
+  failNext(predicate: (c: ConnectorCall) => boolean, status: number, times = 1, headers: Record<string, string> = {}): void {
+    let left = times;
+    this.respond((c) => {
+      if (left <= 0 || !predicate(c)) return undefined;
+      left--;
+      return { status, body: { error: { code: 'Failure', message: `HTTP ${status}` } }, headers };
+    });
+  }
+
   /** Waits for a call matching the predicate (including ones already recorded). */
   waitFor(predicate: (c: ConnectorCall) => boolean, timeoutMs = 10_000): Promise<ConnectorCall> {
     const found = this.calls.find(predicate);
@@ -97,6 +111,10 @@ export class FakeConnector {
       const answer = responder(call);
       if (answer) {
         this.calls.push(call);
+        if (answer.hang) {
+          this.notify(call);
+          return;
+        }
         res.writeHead(answer.status, { 'Content-Type': 'application/json', ...(answer.headers ?? {}) });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
         this.notify(call);

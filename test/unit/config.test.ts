@@ -57,3 +57,37 @@ describe('configuration', () => {
     expect(loadConfig({}).SHARED_MAILBOX_LOCAL_PARTS).toContain('information');
   });
 });
+
+describe('configuration of the outbox and the secret-code deadlines', () => {
+  test('when nothing is set, then the outbox polls every 2 s, tries 10 times, and reminders go on days 3 and 4 between 8:30 and 16:30', () => {
+    const c = loadConfig({});
+    expect(c.OUTBOX_POLL_INTERVAL_MS).toBe(2000);
+    expect(c.OUTBOX_MAX_ATTEMPTS).toBe(10);
+    expect(c.OUTBOX_BACKOFF_BASE_MS).toBe(2000);
+    expect(c.OUTBOX_BACKOFF_MAX_MS).toBe(600_000);
+    expect(c.OUTBOX_SEND_TIMEOUT_MS).toBe(15_000);
+    expect(c.DEADLINE_SWEEP_INTERVAL_MS).toBe(60_000);
+    expect(c.CODE_REMINDER_DAYS).toEqual([3, 4]);
+    expect(c.REMINDER_BUSINESS_HOURS).toEqual({ from: 8 * 60 + 30, to: 16 * 60 + 30 });
+  });
+
+  test('when reminder days and hours are configured, then they are parsed, sorted and deduplicated', () => {
+    const c = loadConfig({ CODE_REMINDER_DAYS: '4, 2,4', REMINDER_BUSINESS_HOURS: '09:00-17:00' });
+    expect(c.CODE_REMINDER_DAYS).toEqual([2, 4]);
+    expect(c.REMINDER_BUSINESS_HOURS).toEqual({ from: 540, to: 1020 });
+    expect(loadConfig({ CODE_REMINDER_DAYS: '' }).CODE_REMINDER_DAYS).toEqual([]);
+  });
+
+  test.each([
+    [{ CODE_REMINDER_DAYS: '5' }, /^Invalid configuration: CODE_REMINDER_DAYS days must be between 1 and 4/],
+    [{ CODE_REMINDER_DAYS: 'mardi' }, /^Invalid configuration: CODE_REMINDER_DAYS must be a comma-separated list/],
+    [{ REMINDER_BUSINESS_HOURS: '9h-17h' }, /^Invalid configuration: REMINDER_BUSINESS_HOURS must look like 08:30-16:30/],
+    [{ REMINDER_BUSINESS_HOURS: '17:00-09:00' }, /^Invalid configuration: REMINDER_BUSINESS_HOURS must end after it starts/],
+    [{ OUTBOX_POLL_INTERVAL_MS: '10' }, /^Invalid configuration: OUTBOX_POLL_INTERVAL_MS /],
+    [{ OUTBOX_MAX_ATTEMPTS: '0' }, /^Invalid configuration: OUTBOX_MAX_ATTEMPTS /],
+    [{ OUTBOX_BACKOFF_BASE_MS: '5000', OUTBOX_BACKOFF_MAX_MS: '1000' }, /^Invalid configuration: OUTBOX_BACKOFF_MAX_MS must be at least OUTBOX_BACKOFF_BASE_MS/],
+    [{ DEADLINE_SWEEP_INTERVAL_MS: 'often' }, /^Invalid configuration: DEADLINE_SWEEP_INTERVAL_MS /],
+  ])('when %j, then start-up stops naming the variable', (env, message) => {
+    expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
+  });
+});

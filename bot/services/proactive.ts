@@ -1,0 +1,161 @@
+import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { ConnectorClient } from 'botframework-connector';
+import type { ConversationRefRepository } from '../../data/conversationRefRepository';
+import type { OutboxTarget } from '../../data/outboxRepository';
+import type { TeamChannels } from './teamChannels';
+
+/** A message the bot posted: where it lives and its id (what an update needs). */
+export interface PostedActivity {
+  conversationId: string;
+  activityId: string;
+}
+
+/** Thrown when the target conversation was never stored: retrying cannot help. */
+export class UnknownConversationError extends Error {
+  override name = 'UnknownConversationError';
+  readonly retryable = false;
+  constructor() {
+    super('No stored reference for the target conversation');
+  }
+}
+
+export interface ProactiveSenderOptions {
+  /** Bot app id ('' when running anonymous locally). */
+  botAppId: string;
+  /** Each HTTP call to the Bot Connector is aborted after this long (the outbox then retries). */
+  requestTimeoutMs: number;
+}
+
+type PipelineLike = {
+  removePolicy(options: { name: string }): unknown;
+  addPolicy(policy: { name: string; sendRequest: (req: { timeout: number }, next: (req: unknown) => Promise<unknown>) => Promise<unknown> }): void;
+};
+
+/**
+ * Sends outside of a turn: to a stored conversation, as a new post in a team channel, or as an update of
+ * an activity the bot posted earlier. Errors are thrown to the caller (the outbox decides about retries).
+ * @remarks The connector client's own retry policy is removed for these calls: it would sleep inside the
+ * call while holding the outbox lock; the outbox dispatcher retries with backoff (and Retry-After) instead.
+ */
+export class ProactiveSender {
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly conversations: ConversationRefRepository,
+    private readonly teams: TeamChannels,
+    private readonly options: ProactiveSenderOptions,
+  ) {}
+
+  /** Posts an activity to a target and returns where it was posted. */
+  async send(target: OutboxTarget, activity: Partial<Activity>): Promise<PostedActivity> {
+    if (target.type === 'conversation') {
+      const reference = await this.storedReference(target.conversationId);
+      return this.postTo(reference, target.conversationId, activity);
+    }
+    const installation = await this.teams.installation(target.teamId);
+    const reference = JSON.parse(installation.reference) as Partial<ConversationReference>;
+    const channelId = target.channelId ?? installation.channelId;
+    return this.withTurn(reference, async (_context, connector) => {
+      const created: { id: string; activityId?: string } = await connector.conversations.createConversation({
+        isGroup: true,
+        bot: reference.bot!,
+        tenantId: installation.tenantId ?? undefined,
+        channelData: { channel: { id: channelId }, ...(installation.tenantId ? { tenant: { id: installation.tenantId } } : {}) },
+        activity: activity as Activity,
+        members: [],
+      });
+      return { conversationId: created.id, activityId: created.activityId ?? created.id };
+    });
+  }
+
+  /** Replaces an activity the bot posted earlier (PUT …/activities/{id}). */
+  async update(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<void> {
+    const base = await this.baseReference(target);
+    const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
+    await this.withTurn(reference, async (_context, connector) => {
+      const full = TurnContext.applyConversationReference({ type: 'message', ...activity }, reference) as Activity;
+      delete full.replyToId;
+      full.id = posted.activityId;
+      await connector.conversations.updateActivity(posted.conversationId, posted.activityId, full);
+    });
+  }
+
+  /** Posts a reply in the thread of an activity the bot posted (e.g. a note under a channel card). */
+  async reply(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<PostedActivity> {
+    const base = await this.baseReference(target);
+    const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
+    return this.postTo(reference, posted.conversationId, activity);
+  }
+
+  /** POST …/conversations/{id}/activities: a new message (never a reply to the proactive turn's own activity). */
+  private postTo(reference: Partial<ConversationReference>, conversationId: string, activity: Partial<Activity>): Promise<PostedActivity> {
+    return this.withTurn(reference, async (_context, connector) => {
+      const full = TurnContext.applyConversationReference({ type: 'message', ...activity }, reference) as Activity;
+      delete full.replyToId;
+      const response = await connector.conversations.sendToConversation(conversationId, full);
+      return { conversationId, activityId: response?.id ?? '' };
+    });
+  }
+
+  private async baseReference(target: OutboxTarget): Promise<Partial<ConversationReference>> {
+    if (target.type === 'conversation') return this.storedReference(target.conversationId);
+    const installation = await this.teams.installation(target.teamId);
+    return JSON.parse(installation.reference) as Partial<ConversationReference>;
+  }
+
+  private async storedReference(conversationId: string): Promise<Partial<ConversationReference>> {
+    const stored = await this.conversations.find(conversationId);
+    if (!stored) throw new UnknownConversationError();
+    const reference = JSON.parse(stored.reference) as Partial<ConversationReference>;
+    // A new message, not a reply to whatever activity the reference was taken from.
+    delete reference.activityId;
+    return reference;
+  }
+
+  /** Runs `fn` in a proactive turn and rethrows its error (the adapter's onTurnError would swallow it). */
+  private async withTurn<T>(reference: Partial<ConversationReference>, fn: (context: TurnContext, connector: ConnectorClient) => Promise<T>): Promise<T> {
+    let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+    await this.adapter.continueConversationAsync(this.options.botAppId, reference, async (context) => {
+      const connector = context.turnState.get(context.adapter.ConnectorClientKey) as ConnectorClient;
+      this.tune(connector);
+      try {
+        result = { ok: true, value: await fn(context, connector) };
+      } catch (error) {
+        result = { ok: false, error };
+      }
+    });
+    if (!result) throw new Error('proactive turn did not run');
+    if (!result.ok) throw result.error;
+    return result.value;
+  }
+
+  /** No hidden retries inside a call, and a bounded wait for each HTTP request. */
+  private tune(connector: ConnectorClient): void {
+    const pipeline = (connector as unknown as { client?: { pipeline?: PipelineLike } }).client?.pipeline;
+    if (!pipeline) return;
+    pipeline.removePolicy({ name: 'defaultRetryPolicy' });
+    const timeout = this.options.requestTimeoutMs;
+    pipeline.removePolicy({ name: 'outboxRequestTimeout' });
+    pipeline.addPolicy({
+      name: 'outboxRequestTimeout',
+      sendRequest: (req, next) => {
+        req.timeout = timeout;
+        return next(req);
+      },
+    });
+  }
+}
+
+/** Outbox kind of a ready-made activity: payload `{ activity }`, posted as is to the row's target. */
+export const PROACTIVE_ACTIVITY_KIND = 'proactive.activity';
+
+/** Payload of {@link PROACTIVE_ACTIVITY_KIND}. */
+export interface ProactiveActivityPayload {
+  activity: Partial<Activity>;
+}
+
+/** The handler of {@link PROACTIVE_ACTIVITY_KIND}: posts the payload's activity and returns where it went. */
+export function proactiveActivityHandler(sender: ProactiveSender) {
+  return {
+    deliver: async (message: { target: OutboxTarget; payload: ProactiveActivityPayload }) => sender.send(message.target, message.payload.activity),
+  };
+}

@@ -1,0 +1,112 @@
+import { TurnContext, type Activity } from 'botbuilder';
+import type { TeamInstallationRecord, TeamInstallationRepository } from '../../data/teamInstallationRepository';
+import type { TurnInterceptor } from '../helpdeskBot';
+import type { Logger } from '../logger';
+
+/** Teams' channelData on activities from a team. */
+interface TeamsChannelData {
+  eventType?: string;
+  team?: { id?: string; name?: string };
+  channel?: { id?: string; name?: string };
+  tenant?: { id?: string };
+}
+
+/** The team and channel an activity comes from (undefined outside a team). */
+export function teamOf(activity: Partial<Activity>): { teamId: string; channelId?: string } | undefined {
+  const data = (activity.channelData ?? {}) as TeamsChannelData;
+  const teamId = data.team?.id;
+  if (!teamId) return undefined;
+  return { teamId, channelId: data.channel?.id };
+}
+
+/** What an activity meant for the bot's place in a team. */
+export type InstallationChange = 'installed' | 'removed' | 'seen';
+
+/** Thrown when a post targets a team the bot has not been installed in (yet): worth retrying later. */
+export class TeamNotInstalledError extends Error {
+  override name = 'TeamNotInstalledError';
+  readonly retryable = true;
+  constructor(readonly teamId: string) {
+    super('The bot is not installed in the target team');
+  }
+}
+
+/**
+ * Remembers the teams the bot is installed in, from Teams' conversationUpdate / installationUpdate events
+ * (and any later activity from the team), so that cards can be posted to their channels later.
+ */
+export class TeamChannels {
+  constructor(private readonly repo: TeamInstallationRepository, private readonly clock: () => Date = () => new Date()) {}
+
+  /**
+   * Records the team of an activity, if it comes from one.
+   * @returns `installed` when the bot was just added (installationUpdate add, or the bot among membersAdded),
+   * `removed` when it was removed, `seen` for any other activity from a team, undefined outside teams.
+   */
+  async recordFromActivity(activity: Partial<Activity>): Promise<InstallationChange | undefined> {
+    const team = teamOf(activity);
+    if (!team) return undefined;
+    const data = (activity.channelData ?? {}) as TeamsChannelData;
+    const botId = activity.recipient?.id;
+    const removed =
+      (activity.type === 'installationUpdate' && /^remove/.test(String(activity.action ?? ''))) ||
+      (activity.type === 'conversationUpdate' && (activity.membersRemoved ?? []).some((m) => m.id === botId));
+    if (removed) {
+      await this.repo.remove(team.teamId);
+      return 'removed';
+    }
+    const installed =
+      (activity.type === 'installationUpdate' && /^add/.test(String(activity.action ?? 'add'))) ||
+      (activity.type === 'conversationUpdate' && (activity.membersAdded ?? []).some((m) => m.id === botId));
+    if (!activity.serviceUrl) return undefined;
+    const reference = TurnContext.getConversationReference(activity);
+    // A channel post is addressed to the channel, not to whoever installed the bot.
+    delete reference.activityId;
+    delete reference.user;
+    await this.repo.save(
+      {
+        teamId: team.teamId,
+        // Teams gives the General channel the team's own id.
+        channelId: team.teamId,
+        serviceUrl: activity.serviceUrl,
+        tenantId: data.tenant?.id ?? activity.conversation?.tenantId ?? null,
+        reference: JSON.stringify(reference),
+      },
+      this.clock(),
+    );
+    return installed ? 'installed' : 'seen';
+  }
+
+  /** The stored installation of a team. @throws TeamNotInstalledError when the bot is not (yet) in that team. */
+  async installation(teamId: string): Promise<TeamInstallationRecord> {
+    const found = await this.repo.find(teamId);
+    if (!found) throw new TeamNotInstalledError(teamId);
+    return found;
+  }
+}
+
+/**
+ * Records team installations from membership events and from any activity coming from a team; on an
+ * installation, `onInstalled` runs (e.g. to requeue posts that were waiting for that team).
+ */
+export function teamInstallationInterceptor(
+  teams: TeamChannels,
+  logger: Logger,
+  onInstalled?: (teamId: string) => Promise<void>,
+): TurnInterceptor {
+  const record = async (context: TurnContext) => {
+    const change = await teams.recordFromActivity(context.activity);
+    const team = teamOf(context.activity);
+    if (!team || !change || change === 'seen') return;
+    // Team ids are not personal data; logging them lets an administrator set ACCESS_MANAGERS_TEAM_ID.
+    logger.info({ teamId: team.teamId, change }, change === 'installed' ? 'bot installed in a team' : 'bot removed from a team');
+    if (change === 'installed') await onInstalled?.(team.teamId);
+  };
+  return {
+    onMembershipEvent: record,
+    handleInput: async (context) => {
+      await record(context);
+      return false;
+    },
+  };
+}

@@ -1,0 +1,280 @@
+import type { Db, DbTx } from './db';
+
+/**
+ * Where an outbox message goes.
+ * - `conversation`: a conversation whose reference the bot stored (a requester's personal chat, a thread).
+ * - `channel`: a new message (a new thread) in a team's channel; `channelId` defaults to the team's General channel.
+ */
+export type OutboxTarget =
+  | { type: 'conversation'; conversationId: string }
+  | { type: 'channel'; teamId: string; channelId?: string };
+
+export type OutboxStatus = 'pending' | 'sent' | 'failed';
+
+/** An outbox message as stored (plain object, JSON columns parsed). */
+export interface OutboxRecord<P = unknown> {
+  id: number;
+  kind: string;
+  target: OutboxTarget;
+  payload: P;
+  dedupeKey: string | null;
+  orderingKey: string | null;
+  status: OutboxStatus;
+  attempts: number;
+  nextAttemptAt: Date;
+  lockOwner: string | null;
+  lockedUntil: Date | null;
+  activityId: string | null;
+  conversationId: string | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+}
+
+/** What to enqueue. */
+export interface NewOutboxMessage<P = unknown> {
+  kind: string;
+  target: OutboxTarget;
+  payload: P;
+  /** Enqueuing twice with the same key stores one row (the second call returns the first). */
+  dedupeKey?: string;
+  /** Rows sharing this key are delivered one at a time, in id order (e.g. `request:42`). */
+  orderingKey?: string;
+  /** Not before this instant (default: now). */
+  notBefore?: Date;
+}
+
+/** Counts per status, and the oldest failures (ids, kinds and error classes only: no personal data). */
+export interface OutboxHealth {
+  pending: number;
+  failed: number;
+  oldestPendingAt: string | null;
+  failures: { id: number; kind: string; attempts: number; lastError: string | null; at: string }[];
+}
+
+type Row = {
+  id: number;
+  kind: string;
+  target: string;
+  payload: string;
+  dedupeKey: string | null;
+  orderingKey: string | null;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lockOwner: string | null;
+  lockedUntil: Date | null;
+  activityId: string | null;
+  conversationId: string | null;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt: Date | null;
+};
+
+function toRecord<P>(row: Row): OutboxRecord<P> {
+  return { ...row, status: row.status as OutboxStatus, target: JSON.parse(row.target) as OutboxTarget, payload: JSON.parse(row.payload) as P };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
+}
+
+/** The canonical string of a target, so rows for one target can be found again (e.g. to requeue them). */
+export function targetKey(target: OutboxTarget): string {
+  return target.type === 'conversation'
+    ? JSON.stringify({ type: 'conversation', conversationId: target.conversationId })
+    : JSON.stringify({ type: 'channel', teamId: target.teamId, ...(target.channelId ? { channelId: target.channelId } : {}) });
+}
+
+/**
+ * Stores outbox messages and lets several dispatcher instances claim them safely.
+ * @remarks Claiming is a compare-and-set on (status, lock) per row, so two instances never hold the same row;
+ * a row whose holder died is claimable again once `lockedUntil` has passed.
+ */
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Adds a message, inside the caller's transaction when `tx` is one (the transactional outbox).
+   * @remarks With a `dedupeKey` already stored, nothing is added and the stored row is returned. Inside a
+   * PostgreSQL transaction a duplicate key aborts the transaction, so callers that may enqueue twice in one
+   * transaction should check {@link findByDedupeKey} first.
+   */
+  static async enqueue<P>(tx: DbTx, message: NewOutboxMessage<P>, now: Date): Promise<OutboxRecord<P>> {
+    if (message.dedupeKey) {
+      const existing = await tx.outboxMessage.findUnique({ where: { dedupeKey: message.dedupeKey } });
+      if (existing) return toRecord<P>(existing);
+    }
+    const row = await tx.outboxMessage.create({
+      data: {
+        kind: message.kind,
+        target: targetKey(message.target),
+        payload: JSON.stringify(message.payload ?? null),
+        dedupeKey: message.dedupeKey ?? null,
+        orderingKey: message.orderingKey ?? null,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: message.notBefore ?? now,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    return toRecord<P>(row);
+  }
+
+  /** {@link OutboxRepository.enqueue} outside any transaction (tolerates a concurrent duplicate key). */
+  async enqueue<P>(message: NewOutboxMessage<P>, now: Date): Promise<OutboxRecord<P>> {
+    try {
+      return await OutboxRepository.enqueue(this.db, message, now);
+    } catch (err) {
+      if (isUniqueViolation(err) && message.dedupeKey) {
+        const again = await this.findByDedupeKey<P>(message.dedupeKey);
+        if (again) return again;
+      }
+      throw err;
+    }
+  }
+
+  async findById<P = unknown>(id: number): Promise<OutboxRecord<P> | null> {
+    const row = await this.db.outboxMessage.findUnique({ where: { id } });
+    return row ? toRecord<P>(row) : null;
+  }
+
+  async findByDedupeKey<P = unknown>(key: string): Promise<OutboxRecord<P> | null> {
+    const row = await this.db.outboxMessage.findUnique({ where: { dedupeKey: key } });
+    return row ? toRecord<P>(row) : null;
+  }
+
+  /** Every row of a kind or ordering key, oldest first (tests, diagnostics). */
+  async list<P = unknown>(filter: { kind?: string; orderingKey?: string; status?: OutboxStatus } = {}): Promise<OutboxRecord<P>[]> {
+    const rows = await this.db.outboxMessage.findMany({ where: filter, orderBy: { id: 'asc' } });
+    return rows.map((r) => toRecord<P>(r));
+  }
+
+  /**
+   * Claims up to `limit` due rows for `owner` until `lockedUntil`.
+   * @remarks A row is due when pending, `nextAttemptAt <= now`, unlocked (or its lock expired), and no older
+   * pending row shares its ordering key. Each claim is a conditional update, safe across instances.
+   */
+  async claimDue(owner: string, now: Date, lockedUntil: Date, limit: number): Promise<OutboxRecord[]> {
+    const candidates = await this.db.outboxMessage.findMany({
+      where: {
+        status: 'pending',
+        nextAttemptAt: { lte: now },
+        OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+      },
+      orderBy: { id: 'asc' },
+      take: limit * 4,
+    });
+    const claimed: OutboxRecord[] = [];
+    const blockedKeys = new Set<string>();
+    for (const row of candidates) {
+      if (claimed.length >= limit) break;
+      if (row.orderingKey) {
+        if (blockedKeys.has(row.orderingKey)) continue;
+        blockedKeys.add(row.orderingKey);
+        const older = await this.db.outboxMessage.count({ where: { orderingKey: row.orderingKey, status: 'pending', id: { lt: row.id } } });
+        if (older > 0) continue;
+      }
+      const res = await this.db.outboxMessage.updateMany({
+        where: { id: row.id, status: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+        data: { lockOwner: owner, lockedUntil, updatedAt: now },
+      });
+      if (res.count === 1) claimed.push(toRecord({ ...row, lockOwner: owner, lockedUntil }));
+    }
+    return claimed;
+  }
+
+  /** Marks a claimed row delivered, with what was posted; false when the claim was lost meanwhile. */
+  async markSent(id: number, owner: string, now: Date, posted: { activityId?: string | null; conversationId?: string | null } = {}): Promise<boolean> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { id, lockOwner: owner, status: 'pending' },
+      data: {
+        status: 'sent',
+        attempts: { increment: 1 },
+        sentAt: now,
+        updatedAt: now,
+        lockOwner: null,
+        lockedUntil: null,
+        lastError: null,
+        activityId: posted.activityId ?? null,
+        conversationId: posted.conversationId ?? null,
+      },
+    });
+    return res.count === 1;
+  }
+
+  /** Records a failed attempt and when to try again. */
+  async markRetry(id: number, owner: string, now: Date, nextAttemptAt: Date, lastError: string): Promise<boolean> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { id, lockOwner: owner, status: 'pending' },
+      data: { attempts: { increment: 1 }, nextAttemptAt, lastError, updatedAt: now, lockOwner: null, lockedUntil: null },
+    });
+    return res.count === 1;
+  }
+
+  /** Gives up on a row: it stays visible as failed (health details) until requeued. */
+  async markFailed(id: number, owner: string, now: Date, lastError: string): Promise<boolean> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { id, lockOwner: owner, status: 'pending' },
+      data: { status: 'failed', attempts: { increment: 1 }, lastError, updatedAt: now, lockOwner: null, lockedUntil: null },
+    });
+    return res.count === 1;
+  }
+
+  /** Puts failed and waiting rows for a team's channels back to due now (e.g. when the bot is installed in the team). */
+  async requeueTeam(teamId: string, now: Date): Promise<number> {
+    const exact = targetKey({ type: 'channel', teamId });
+    const res = await this.db.outboxMessage.updateMany({
+      where: { OR: [{ target: exact }, { target: { startsWith: `${exact.slice(0, -1)},` } }], status: { in: ['pending', 'failed'] } },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
+    });
+    return res.count;
+  }
+
+  /** Puts failed rows of a kind back in the queue, optionally only those that failed with one of `lastErrors`. */
+  async requeueFailed(kind: string, now: Date, lastErrors?: readonly string[]): Promise<number> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { kind, status: 'failed', ...(lastErrors ? { lastError: { in: [...lastErrors] } } : {}) },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
+    });
+    return res.count;
+  }
+
+  /** Whether any row (in any status) carries this ordering key. */
+  async hasOrderingKey(orderingKey: string): Promise<boolean> {
+    return (await this.db.outboxMessage.count({ where: { orderingKey } })) > 0;
+  }
+
+  /** Puts one failed row back in the queue. */
+  async requeue(id: number, now: Date): Promise<boolean> {
+    const res = await this.db.outboxMessage.updateMany({
+      where: { id, status: 'failed' },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now },
+    });
+    return res.count === 1;
+  }
+
+  /** Counts for /healthz, with the ten oldest failures (no payloads: they may name people). */
+  async health(): Promise<OutboxHealth> {
+    const [pending, failed, oldestPending, failures] = await Promise.all([
+      this.db.outboxMessage.count({ where: { status: 'pending' } }),
+      this.db.outboxMessage.count({ where: { status: 'failed' } }),
+      this.db.outboxMessage.findFirst({ where: { status: 'pending' }, orderBy: { createdAt: 'asc' }, select: { createdAt: true } }),
+      this.db.outboxMessage.findMany({
+        where: { status: 'failed' },
+        orderBy: { id: 'asc' },
+        take: 10,
+        select: { id: true, kind: true, attempts: true, lastError: true, updatedAt: true },
+      }),
+    ]);
+    return {
+      pending,
+      failed,
+      oldestPendingAt: oldestPending?.createdAt.toISOString() ?? null,
+      failures: failures.map((f) => ({ id: f.id, kind: f.kind, attempts: f.attempts, lastError: f.lastError, at: f.updatedAt.toISOString() })),
+    };
+  }
+}
