@@ -6,6 +6,9 @@ import { OutboxRepository } from '../data/outboxRepository';
 import { ProcessedActivityRepository } from '../data/processedActivityRepository';
 import { TeamInstallationRepository } from '../data/teamInstallationRepository';
 import { RequestRepository } from '../data/requestRepository';
+import { HandoffRepository } from '../data/handoffRepository';
+import { HandoffService } from '../domain/handoff/handoffService';
+import { resolveLang } from '../domain/i18n';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
@@ -20,6 +23,9 @@ import { DatabaseStorage } from './services/databaseStorage';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
 import { TeamChannels, teamInstallationInterceptor } from './services/teamChannels';
+import { registerHandoffDelivery } from './handoff/handoffDelivery';
+import { handoffRelayInterceptor } from './handoff/handoffRelay';
+import { HandoffSweeper } from './handoff/handoffSweeper';
 
 export interface AppOptions {
   logger?: Logger;
@@ -42,12 +48,19 @@ export interface OutboxServices {
   teams: TeamChannels;
 }
 
+/** The agents' relay, exposed for tests (the sweep is driven by hand when timers are off). */
+export interface HandoffServices {
+  service: HandoffService;
+  sweeper: HandoffSweeper;
+}
+
 export interface RunningApp {
   port: number;
   directLinePort?: number;
   db: Database;
   logger: Logger;
   outbox: OutboxServices;
+  handoff: HandoffServices;
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
@@ -60,6 +73,7 @@ export interface BuiltBot {
   /** Notified after a commit that enqueued outbox rows; startApp connects it to the dispatcher. */
   outboxSignal: OutboxSignal;
   teams: TeamChannels;
+  handoff: HandoffService;
 }
 
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
@@ -71,12 +85,27 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
   const outboxRepository = new OutboxRepository(db.prisma);
   const outboxSignal = new OutboxSignal();
   const teams = new TeamChannels(new TeamInstallationRepository(db.prisma), clock);
+  const requestRepository = new RequestRepository(db.prisma);
+  const handoff = new HandoffService(new HandoffRepository(db.prisma), {
+    agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
+    agentsChannelId: config.HELPDESK_AGENTS_CHANNEL_ID,
+    waitMinutes: config.HANDOFF_WAIT_MINUTES,
+    clock,
+    onEnqueued: () => outboxSignal.notify(),
+    requesterOf: async (requestId) => (await requestRepository.findById(requestId))?.requesterUserId ?? null,
+  });
   const interceptors: TurnInterceptor[] = [
     teamInstallationInterceptor(teams, logger, async (teamId) => {
       if ((await outboxRepository.requeueTeam(teamId, clock())) > 0) outboxSignal.notify();
     }),
+    handoffRelayInterceptor(handoff, {
+      agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
+      managersTeamId: config.ACCESS_MANAGERS_TEAM_ID,
+      agentsLang: resolveLang(config.DEFAULT_LOCALE),
+      logger,
+    }),
   ];
-  const requests = new RequestService(new RequestRepository(db.prisma), clock);
+  const requests = new RequestService(requestRepository, clock);
   const bot = new HelpdeskBot({
     config,
     logger,
@@ -89,10 +118,11 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       requests,
       profileOf: (context) => teamsProfileOf(context, logger),
       retentionDays: config.RETENTION_DAYS,
+      handoff,
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests, outboxRepository, outboxSignal, teams };
+  return { bot, requests, outboxRepository, outboxSignal, teams, handoff };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -105,7 +135,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
   const clock = options.clock ?? (() => new Date());
-  const { bot, outboxRepository, outboxSignal, teams } = buildBot(config, db, logger, options.clock);
+  const { bot, requests, outboxRepository, outboxSignal, teams, handoff } = buildBot(config, db, logger, options.clock);
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
     botAppId: config.MicrosoftAppId ?? '',
     requestTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
@@ -120,6 +150,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     random: options.random,
   });
   dispatcher.register(PROACTIVE_ACTIVITY_KIND, proactiveActivityHandler(proactive));
+  registerHandoffDelivery(dispatcher, {
+    service: handoff,
+    proactive,
+    requestsOf: async (userId) => (await requests.listMine(userId, 5)).map((r) => ({ reference: r.reference, status: r.status })),
+    agentsLang: resolveLang(config.DEFAULT_LOCALE),
+    clock,
+  });
+  const handoffSweeper = new HandoffSweeper(handoff, logger, config.DEADLINE_SWEEP_INTERVAL_MS);
   outboxSignal.connect(() => dispatcher.kick());
   const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };
   await warmUpRouter();
@@ -149,7 +187,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     throw err;
   }
   logger.info({ port: running.port, provider: db.provider, localChat: config.localChat, directLinePort: directLine?.port }, 'bot listening');
-  if (options.startTimers !== false) dispatcher.start();
+  if (options.startTimers !== false) {
+    dispatcher.start();
+    handoffSweeper.start();
+  }
 
   let stopping: Promise<void> | undefined;
   return {
@@ -158,10 +199,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     db,
     logger,
     outbox,
+    handoff: { service: handoff, sweeper: handoffSweeper },
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
         await running.drain();
+        await handoffSweeper.stop();
         await dispatcher.stop();
         await db.close();
         logger.info('bot stopped');
