@@ -87,6 +87,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
   const teams = new TeamChannels(new TeamInstallationRepository(db.prisma), clock);
   const requestRepository = new RequestRepository(db.prisma);
   const handoff = new HandoffService(new HandoffRepository(db.prisma), {
+    outbox: outboxRepository,
     agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
     agentsChannelId: config.HELPDESK_AGENTS_CHANNEL_ID,
     waitMinutes: config.HANDOFF_WAIT_MINUTES,

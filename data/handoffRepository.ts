@@ -95,7 +95,7 @@ function isUniqueViolation(err: unknown): boolean {
 /**
  * Stores handoff sessions and their transcripts.
  * @remarks Status changes are compare-and-set on the version column (two agents taking the same
- * conversation: one wins); the long-wait notice is claimed with a conditional update, so one instance sends it.
+ * conversation: one wins); marking the long-wait notice is a conditional update too.
  */
 export class HandoffRepository {
   constructor(private readonly db: Db) {}
@@ -251,19 +251,15 @@ export class HandoffRepository {
   }
 
   /**
-   * Claims the long-wait notice of a session (conditional update: one instance wins), in one transaction with
-   * `alsoInTransaction` (the notice itself).
-   * @returns false when the session was taken, closed or already claimed meanwhile.
+   * Marks that the user was told about the wait (conditional update: when several instances sweep at once,
+   * one of them marks it).
+   * @returns false when the session was taken, closed or already marked meanwhile.
    */
-  async claimWaitNotice(id: number, now: Date, alsoInTransaction?: AlsoInTransaction): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const res = await tx.handoffSession.updateMany({
-        where: { id, status: 'waiting', waitNotifiedAt: null },
-        data: { waitNotifiedAt: now, updatedAt: now },
-      });
-      if (res.count !== 1) return false;
-      if (alsoInTransaction) await alsoInTransaction(tx, toSession((await tx.handoffSession.findUnique({ where: { id } }))!));
-      return true;
+  async markWaitNotified(id: number, now: Date): Promise<boolean> {
+    const res = await this.db.handoffSession.updateMany({
+      where: { id, status: 'waiting', waitNotifiedAt: null },
+      data: { waitNotifiedAt: now, updatedAt: now },
     });
+    return res.count === 1;
   }
 }

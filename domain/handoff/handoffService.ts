@@ -81,6 +81,8 @@ export type UserMessageOutcome = 'queued' | 'relayed' | 'withheld';
 export type AgentMessageOutcome = { ok: true; message: HandoffMessageRecord } | { ok: false; reason: 'withheld' | 'not_active' | 'waiting' };
 
 export interface HandoffServiceOptions {
+  /** The outbox, for what is enqueued outside a transaction (the long-wait notice). */
+  outbox: OutboxRepository;
   /** Teams team id of the help-desk agents; without it handoffs are unavailable. */
   agentsTeamId?: string;
   /** Channel of that team to post in (default: its General channel). */
@@ -321,20 +323,30 @@ export class HandoffService {
 
   /**
    * Tells users who have waited `waitMinutes` without an agent (once per session) and marks their card.
-   * @remarks Each notice is claimed with a conditional update in the database, so several instances sweeping at
-   * once send it once.
-   * @returns how many users were told.
+   * @remarks Safe with several instances sweeping at once, and after a crash between the two steps: the notice
+   * has a unique dedupe key in the outbox (enqueued once), and marking the session is a conditional update
+   * (one instance marks it and refreshes the card). No interactive transaction: a sweep never holds a lock.
+   * @returns how many sessions this call marked.
    */
   async sweepWaiting(limit = 50): Promise<number> {
     const now = this.clock();
     const due = await this.repo.dueForWaitNotice(new Date(now.getTime() - this.options.waitMinutes * 60_000), limit);
     let told = 0;
-    for (const session of due) {
-      const claimed = await this.repo.claimWaitNotice(session.id, now, async (tx, s) => {
-        await this.enqueue(tx, HANDOFF_TO_USER_KIND, userTarget(s), { sessionId: s.id, notice: 'waitTimeout' } satisfies HandoffToUserPayload, { orderingKey: userKey(s) });
-        await this.enqueueCardUpdate(tx, s);
-      });
-      if (claimed) told++;
+    for (const s of due) {
+      await this.options.outbox.enqueue(
+        {
+          kind: HANDOFF_TO_USER_KIND,
+          target: userTarget(s),
+          payload: { sessionId: s.id, notice: 'waitTimeout' } satisfies HandoffToUserPayload,
+          dedupeKey: `handoff:${s.id}:waitTimeout`,
+          orderingKey: userKey(s),
+        },
+        now,
+      );
+      if (await this.repo.markWaitNotified(s.id, now)) {
+        await this.options.outbox.enqueue({ kind: HANDOFF_CARD_KIND, target: agentsTarget(s), payload: { sessionId: s.id, op: 'update' } satisfies HandoffCardPayload, orderingKey: agentsKey(s) }, now);
+        told++;
+      }
     }
     if (told) this.notify();
     return told;
