@@ -4,8 +4,11 @@ import { resolveLang, type Lang, type Translate } from '../domain/i18n';
 import { formatLocalTime } from './answer';
 import { renderCard, type AdaptiveCardJson } from './render';
 
-/** Most entries one transcript card shows (the newest); Teams refuses messages over about 100 KB. */
+/** Most entries one transcript card shows (the newest) and longest text per entry: Teams refuses messages over about 100 KB. */
 export const TRANSCRIPT_MAX_ENTRIES = 60;
+export const TRANSCRIPT_MAX_TEXT = 1000;
+
+const clip = (text: string) => (text.length > TRANSCRIPT_MAX_TEXT ? `${text.slice(0, TRANSCRIPT_MAX_TEXT - 1)}…` : text);
 
 /** A transcript as the card shows it (plain data). */
 export interface TranscriptView {
@@ -56,7 +59,7 @@ export function handoffTranscriptCard(t: Translate, lang: Lang, view: Transcript
       ? shown.map((e) => {
           const author = e.direction === 'agent' ? t('handoff:transcript.agent', { agent: e.authorName ?? t('handoff:user.someone') }) : user;
           const context = e.beforeHandoff ? ` · ${t('handoff:transcript.beforeHandoff')}` : '';
-          return { heading: `${author} · ${when(e.at, lang)}${context}`, text: e.withheld || e.text === null ? t('handoff:card.withheld') : e.text };
+          return { heading: `${author} · ${when(e.at, lang)}${context}`, text: e.withheld || e.text === null ? t('handoff:card.withheld') : clip(e.text) };
         })
       : [{ heading: user, text: t('handoff:transcript.empty') }],
   };

@@ -12,7 +12,7 @@ import type { TurnInput } from '../../dialogs/turnInput';
 import type { TurnInterceptor, TurnScope } from '../helpdeskBot';
 import type { Logger } from '../logger';
 import { teamOf } from '../services/teamChannels';
-import { transcriptActivity } from './handoffRender';
+import { transcriptActivities } from './handoffRender';
 
 export interface HandoffRelayOptions {
   /** Teams team id of the help-desk agents (`channelData.team.id`). */
@@ -75,7 +75,7 @@ export function handoffRelayInterceptor(service: HandoffService, options: Handof
         await reply(context, agentsT(sessionId !== undefined ? 'handoff:thread.notFound' : 'handoff:transcript.none'));
         return true;
       }
-      await context.sendActivity(await transcriptActivity(service, sessions, agentsT, options.agentsLang));
+      await context.sendActivities(await transcriptActivities(service, sessions, agentsT, options.agentsLang));
       return true;
     }
     if (!inAgentsTeam || (verb !== HANDOFF_ACCEPT_VERB && verb !== HANDOFF_END_VERB)) return false;

@@ -47,22 +47,13 @@ export async function agentCardActivity(deps: AgentCardDeps, session: HandoffSes
   return { type: 'message', attachments: [cardAttachment(card)] };
 }
 
-/** One transcript card per session, in one message (« Voir la transcription »). */
-export async function transcriptActivity(service: HandoffService, sessions: HandoffSessionRecord[], t: Translate, lang: Lang): Promise<Partial<Activity>> {
-  const attachments = [];
+/** One message with a transcript card per session (« Voir la transcription »), each within Teams' size limit. */
+export async function transcriptActivities(service: HandoffService, sessions: HandoffSessionRecord[], t: Translate, lang: Lang): Promise<Partial<Activity>[]> {
+  const activities: Partial<Activity>[] = [];
   for (const session of sessions) {
     const entries = await service.messages(session.id);
-    attachments.push(
-      cardAttachment(
-        handoffTranscriptCard(t, lang, {
-          userName: session.userName,
-          requestedAt: session.requestedAt,
-          status: session.status,
-          agentName: session.agentName,
-          entries,
-        }),
-      ),
-    );
+    const card = handoffTranscriptCard(t, lang, { userName: session.userName, requestedAt: session.requestedAt, status: session.status, agentName: session.agentName, entries });
+    activities.push({ type: 'message', attachments: [cardAttachment(card)] });
   }
-  return { type: 'message', attachmentLayout: 'list', attachments };
+  return activities;
 }
