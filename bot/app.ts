@@ -8,6 +8,9 @@ import { TeamInstallationRepository } from '../data/teamInstallationRepository';
 import { ManagerRequestRepository } from '../data/managerRequestRepository';
 import { RequestRepository } from '../data/requestRepository';
 import { ManagerService } from '../domain/requests/managerService';
+import { HandoffRepository } from '../data/handoffRepository';
+import { HandoffService } from '../domain/handoff/handoffService';
+import { resolveLang } from '../domain/i18n';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
@@ -25,6 +28,9 @@ import { DatabaseStorage } from './services/databaseStorage';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
 import { TeamChannels, teamInstallationInterceptor } from './services/teamChannels';
+import { registerHandoffDelivery } from './handoff/handoffDelivery';
+import { handoffRelayInterceptor } from './handoff/handoffRelay';
+import { HandoffSweeper } from './handoff/handoffSweeper';
 
 export interface AppOptions {
   logger?: Logger;
@@ -47,6 +53,12 @@ export interface OutboxServices {
   teams: TeamChannels;
 }
 
+/** The agents' relay, exposed for tests (the sweep is driven by hand when timers are off). */
+export interface HandoffServices {
+  service: HandoffService;
+  sweeper: HandoffSweeper;
+}
+
 export interface RunningApp {
   port: number;
   directLinePort?: number;
@@ -55,6 +67,7 @@ export interface RunningApp {
   outbox: OutboxServices;
   /** The access managers' use cases and the secret-code deadline sweep. */
   managers: { service: ManagerService; sweep: DeadlineSweep };
+  handoff: HandoffServices;
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
@@ -68,6 +81,7 @@ export interface BuiltBot {
   outboxSignal: OutboxSignal;
   teams: TeamChannels;
   managers: ManagerService;
+  handoff: HandoffService;
 }
 
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
@@ -90,9 +104,25 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     onCancelled: (tx, request) => notifications.requestChanged(tx, request, { action: 'cancelled', updateCard: true }),
     afterCommit: () => notifications.committed(),
   });
+  const handoff = new HandoffService(new HandoffRepository(db.prisma), {
+    outbox: outboxRepository,
+    agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
+    agentsChannelId: config.HELPDESK_AGENTS_CHANNEL_ID,
+    waitMinutes: config.HANDOFF_WAIT_MINUTES,
+    clock,
+    onEnqueued: () => outboxSignal.notify(),
+    requesterOf: async (requestId) => (await requestRepository.findById(requestId))?.requesterUserId ?? null,
+  });
   const interceptors: TurnInterceptor[] = [
     teamInstallationInterceptor(teams, logger, async (teamId) => {
       if ((await outboxRepository.requeueTeam(teamId, clock())) > 0) outboxSignal.notify();
+    }),
+    // The relay first: it takes only handoff verbs and handoff threads when the two teams are the same.
+    handoffRelayInterceptor(handoff, {
+      agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
+      managersTeamId: config.ACCESS_MANAGERS_TEAM_ID,
+      agentsLang: resolveLang(config.DEFAULT_LOCALE),
+      logger,
     }),
     new ManagersChannel({ config, logger, managers, clock }),
   ];
@@ -108,10 +138,11 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       requests,
       profileOf: (context) => teamsProfileOf(context, logger),
       retentionDays: config.RETENTION_DAYS,
+      handoff,
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests, outboxRepository, outboxSignal, teams, managers };
+  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -124,7 +155,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
   const clock = options.clock ?? (() => new Date());
-  const { bot, outboxRepository, outboxSignal, teams, managers } = buildBot(config, db, logger, options.clock);
+  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock);
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
     botAppId: config.MicrosoftAppId ?? '',
     requestTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
@@ -153,6 +184,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const cardsQueued = await queueMissingCards(managerHandlerDeps);
   if (cardsQueued) logger.info({ cardsQueued }, 'managers cards queued at start-up');
   const sweep = new DeadlineSweep(managers, config.DEADLINE_SWEEP_INTERVAL_MS, logger);
+  registerHandoffDelivery(dispatcher, {
+    service: handoff,
+    proactive,
+    requestsOf: async (userId) => (await requests.listMine(userId, 5)).map((r) => ({ reference: r.reference, status: r.status })),
+    agentsLang: resolveLang(config.DEFAULT_LOCALE),
+    clock,
+  });
+  const handoffSweeper = new HandoffSweeper(handoff, logger, config.DEADLINE_SWEEP_INTERVAL_MS);
   outboxSignal.connect(() => dispatcher.kick());
   const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };
   await warmUpRouter();
@@ -185,6 +224,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (options.startTimers !== false) {
     dispatcher.start();
     sweep.start();
+    handoffSweeper.start();
   }
   if (!config.ACCESS_MANAGERS_TEAM_ID) logger.warn('ACCESS_MANAGERS_TEAM_ID is not set: managers cards wait in the outbox until it is');
 
@@ -196,11 +236,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     logger,
     outbox,
     managers: { service: managers, sweep },
+    handoff: { service: handoff, sweeper: handoffSweeper },
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
         await running.drain();
         await sweep.stop();
+        await handoffSweeper.stop();
         await dispatcher.stop();
         await db.close();
         logger.info('bot stopped');

@@ -39,6 +39,8 @@ export const configSchema = z
     ACCESS_MANAGERS_CHANNEL_ID: optionalText,
     HELPDESK_AGENTS_TEAM_ID: optionalText,
     HELPDESK_AGENTS_CHANNEL_ID: optionalText,
+    /** Minutes a user waits for an agent before being given the phone number to call (they stay in the queue). */
+    HANDOFF_WAIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
     LOCAL_CHAT: boolFromEnv.optional(),

@@ -8,6 +8,7 @@ import { welcomeCard } from '../cards/welcome';
 import { looksLikeSecret } from '../domain/intake/secrets';
 import type { RequestKind, RequestStatus } from '../domain/intake/kinds';
 import { classifyRoute, type RouteId } from '../domain/routing';
+import { agentLabel, handoffRequestedText } from './handoffMessages';
 import { INTAKE_DIALOG, INTAKE_VERBS, IntakeDialog, type IntakeOptions } from './intakeDialog';
 import type { DialogServices } from './services';
 import type { TurnInput } from './turnInput';
@@ -17,7 +18,17 @@ import { turnScope } from './turnScope';
 export interface RouterMemory {
   /** Consecutive messages the bot did not understand; at two it proposes an agent directly. */
   unknownStreak?: number;
+  /** Last topic recognised (not agent, help or unknown): after a long wait for an agent it picks the phone line. */
+  lastRoute?: RouteId;
+  /** The user's last few messages (never a secret), shown to the agents when a handoff starts, then cleared. */
+  recentTexts?: string[];
 }
+
+/** Messages kept in {@link RouterMemory.recentTexts}. */
+const RECENT_TEXTS = 3;
+const RECENT_TEXT_MAX_LENGTH = 500;
+/** Routes that are not a topic of their own. */
+const NOT_A_TOPIC: ReadonlySet<RouteId> = new Set<RouteId>(['agent', 'help', 'unknown']);
 
 const CANCEL_WORDS = new Set(['annuler', 'annule', 'cancel', 'stop', 'arreter', 'quitter', 'abandonner', 'laisse tomber', 'quit']);
 
@@ -86,7 +97,7 @@ export class ConversationRouter {
           await this.answer(context, 'help');
           return;
         case 'menu.agent':
-          await this.askForAgent(context);
+          await this.startHandoff(context);
           return;
         case 'route.ask': {
           const route = typeof input.data.route === 'string' ? (input.data.route as RouteId) : 'help';
@@ -122,6 +133,14 @@ export class ConversationRouter {
     const decision = await classifyRoute(input.text, lang);
     const memory = await this.memory.get(context, {});
     memory.unknownStreak = decision.route === 'unknown' ? (memory.unknownStreak ?? 0) + 1 : 0;
+    memory.recentTexts = [...(memory.recentTexts ?? []), input.text.slice(0, RECENT_TEXT_MAX_LENGTH)].slice(-RECENT_TEXTS);
+    if (!NOT_A_TOPIC.has(decision.route)) memory.lastRoute = decision.route;
+
+    if (decision.route === 'agent') {
+      // The user asked for a person: no resuming the intake on top of that (it is kept for later).
+      await this.startHandoff(context);
+      return;
+    }
 
     if (decision.route === 'access.request' || decision.route === 'access.withdraw') {
       if (intakeActive) {
@@ -152,7 +171,7 @@ export class ConversationRouter {
         await this.showRequests(context);
         return;
       case 'agent':
-        await this.askForAgent(context);
+        await this.startHandoff(context);
         return;
       case 'access.request':
       case 'access.withdraw':
@@ -169,11 +188,34 @@ export class ConversationRouter {
     await context.sendActivity(attachment(knowledgeAnswerCard(route, t, lang, this.clock(), randomUUID(), options)));
   }
 
-  /** A person is wanted: the phone lines that answer now (the agents' relay builds on this). */
-  private async askForAgent(context: TurnContext): Promise<void> {
-    const { t } = turnScope(context);
-    await context.sendActivity(t('dialogs:agentByPhone'));
-    await this.answer(context, 'info.hours');
+  /**
+   * A person is wanted: the conversation goes to the help-desk agents' queue (the relay takes over from the
+   * next message); without an agents' team, the phone lines that answer now.
+   */
+  private async startHandoff(context: TurnContext): Promise<void> {
+    const { t, lang } = turnScope(context);
+    const handoff = this.services.handoff;
+    if (!handoff?.available) {
+      await context.sendActivity(t('dialogs:agentByPhone'));
+      await this.answer(context, 'info.hours');
+      return;
+    }
+    const memory = await this.memory.get(context, {});
+    const a = context.activity;
+    const outcome = await handoff.start({
+      requester: { userId: a.from.id, aadObjectId: a.from.aadObjectId ?? null, name: a.from.name ?? null, conversationId: a.conversation.id, lang },
+      lastRoute: memory.lastRoute ?? null,
+      recentTexts: memory.recentTexts ?? [],
+    });
+    memory.recentTexts = [];
+    memory.unknownStreak = 0;
+    if (outcome.status === 'started') {
+      await context.sendActivity(handoffRequestedText(t, lang, this.clock()));
+    } else if (outcome.status === 'already_waiting') {
+      await context.sendActivity(t('handoff:user.alreadyWaiting'));
+    } else if (outcome.status === 'already_active') {
+      await context.sendActivity(t('handoff:user.alreadyActive', { agent: agentLabel(t, outcome.session.agentName) }));
+    }
   }
 
   private async showMenu(context: TurnContext): Promise<void> {

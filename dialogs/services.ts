@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import type { HandoffService } from '../domain/handoff/handoffService';
 import type { RequestService } from '../domain/requests/requestService';
 
 /** The requester's Teams profile, when the channel can tell (used to prefill a physician's own form). */
@@ -15,5 +16,7 @@ export interface DialogServices {
   /** Looks up the requester's profile (Teams `getMember`); undefined when unavailable. */
   profileOf(context: TurnContext): Promise<RequesterProfile | undefined>;
   retentionDays: number;
+  /** Hands the conversation to a help-desk agent (absent, or not `available`: the bot gives phone numbers instead). */
+  handoff?: Pick<HandoffService, 'available' | 'start'>;
   sharedMailboxLocalParts: readonly string[];
 }

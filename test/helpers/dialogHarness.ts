@@ -23,9 +23,11 @@ export class DialogHarness {
     readonly conversationId: string,
   ) {}
 
-  static async create(options: { locale?: string; userId?: string; conversationId?: string; db?: Db; storage?: Storage; now?: () => Date } = {}): Promise<DialogHarness> {
+  static async create(
+    options: { locale?: string; userId?: string; conversationId?: string; db?: Db; storage?: Storage; now?: () => Date; env?: Record<string, string> } = {},
+  ): Promise<DialogHarness> {
     const db = options.db ?? (await createTestDatabase());
-    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url });
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url, ...options.env });
     const { bot, requests } = buildBot(config, db, createLogger('silent'), options.now, options.storage);
     const userId = options.userId ?? `user-${Math.random().toString(36).slice(2, 8)}`;
     const conversationId = options.conversationId ?? `conv-${Math.random().toString(36).slice(2, 8)}`;

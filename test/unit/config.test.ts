@@ -91,3 +91,14 @@ describe('configuration of the outbox and the secret-code deadlines', () => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(message);
   });
 });
+
+describe('configuration of the agents’ relay', () => {
+  test('when nothing is set, then a user waits 10 minutes for an agent before being given a number', () => {
+    expect(loadConfig({}).HANDOFF_WAIT_MINUTES).toBe(10);
+    expect(loadConfig({ HANDOFF_WAIT_MINUTES: '25' }).HANDOFF_WAIT_MINUTES).toBe(25);
+  });
+
+  test.each(['0', 'dix', '2.5', '100000'])('when HANDOFF_WAIT_MINUTES is %s, then start-up stops naming it', (value) => {
+    expect(() => loadConfig({ HANDOFF_WAIT_MINUTES: value })).toThrow(/^Invalid configuration: HANDOFF_WAIT_MINUTES /);
+  });
+});
