@@ -34,6 +34,13 @@ export async function startLocalDirectLine(port: number, botPort: number): Promi
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const actualPort = (server.address() as AddressInfo).port;
+  // restify, loaded in the same process, gives every http.IncomingMessage a query() method, so express believes the
+  // query string is parsed already: offline-directline would then read no watermark and resend the whole history
+  // on every poll (Web Chat re-mounts the cards, clearing what the user typed). Parse it here.
+  app.use((req: http.IncomingMessage & { query?: unknown }, _res: http.ServerResponse, next: () => void) => {
+    req.query = Object.fromEntries(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
+    next();
+  });
   app.use(getRouter(`http://127.0.0.1:${actualPort}`, `http://127.0.0.1:${botPort}/api/messages`, false));
   return {
     port: actualPort,

@@ -10,7 +10,7 @@ import { renderCard, type AdaptiveCardJson } from './render';
 /** What a generic answer card shows. All strings are already translated. */
 export interface AnswerContent {
   title: string;
-  /** A highlighted line under the title (e.g. "open now"), coloured good or attention. */
+  /** A bold line under the title (e.g. "open now"); red (Attention) when not good. Teams' light-theme green is too pale to read. */
   status?: { text: string; good: boolean };
   paragraphs: string[];
   stepsTitle?: string;
@@ -27,7 +27,7 @@ export interface AnswerCardData {
   title: string;
   hasStatus: boolean;
   status: string;
-  statusColor: 'Good' | 'Attention';
+  statusColor: 'Default' | 'Attention';
   paragraphs: { text: string }[];
   hasSteps: boolean;
   stepsTitle: string;
@@ -46,7 +46,7 @@ export function answerCard(content: AnswerContent, t: Translate, cardId: string)
     title: content.title,
     hasStatus: content.status !== undefined,
     status: content.status?.text ?? '',
-    statusColor: content.status?.good ? 'Good' : 'Attention',
+    statusColor: content.status?.good ? 'Default' : 'Attention',
     paragraphs: content.paragraphs.map((text) => ({ text })),
     hasSteps: steps.length > 0,
     stepsTitle: content.stepsTitle ?? '',
@@ -158,9 +158,11 @@ function hoursStatus(t: Translate, lang: Lang, now: Date): { text: string; good:
 export function samples(t: Translate): AdaptiveCardJson[] {
   const lang = resolveLang(t('knowledge:meta.locale'));
   const wednesdayMorning = new Date('2025-06-25T13:30:00Z'); // Wednesday 9:30 in Québec: closed until 10:00
+  const tuesdayMorning = new Date('2025-06-17T14:00:00Z'); // Tuesday 10:00 in Québec: open
   const routes: RouteId[] = [...INFO_ROUTES, 'help', 'unknown', 'access.request'];
   return [
     ...routes.map((route) => knowledgeAnswerCard(route, t, lang, wednesdayMorning, `sample-${route}`)),
+    knowledgeAnswerCard('info.hours', t, lang, tuesdayMorning, 'sample-info.hours-open'),
     knowledgeAnswerCard('unknown', t, lang, wednesdayMorning, 'sample-unknown-repeated', { repeatedUnknown: true }),
   ];
 }

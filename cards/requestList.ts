@@ -30,7 +30,7 @@ export interface RequestListCardData {
     reference: string;
     kindLabel: string;
     statusLine: string;
-    statusColor: 'Default' | 'Good' | 'Attention' | 'Warning';
+    statusColor: 'Default' | 'Accent' | 'Attention';
     subjectLabel: string;
     subject: string;
     canCancel: boolean;
@@ -40,11 +40,12 @@ export interface RequestListCardData {
   requestAccessLabel: string;
 }
 
+/** Status colours readable in Teams' light theme (its Good green and Warning yellow fail WCAG AA on white). */
 const STATUS_COLORS: Record<RequestStatus, RequestListCardData['requests'][number]['statusColor']> = {
   submitted: 'Default',
   in_progress: 'Default',
-  code_sent: 'Warning',
-  completed: 'Good',
+  code_sent: 'Accent',
+  completed: 'Default',
   rejected: 'Attention',
   cancelled: 'Default',
   expired: 'Attention',
