@@ -20,13 +20,24 @@ export function scrubText(text: string): string {
   return text.replace(EMAIL, '[email]').replace(DIGIT_RUN, (m) => (/^DMA$/.test(m) ? m : '[code]'));
 }
 
+/** A double-quoted literal, escapes included: how Prisma, botbuilder and zod quote the values they reject. */
+const QUOTED = /"(?:[^"\\\n]|\\.)*"/g;
+
+/**
+ * Masks an error text: quoted values (an error often quotes the data it choked on, e.g. Prisma prints the whole
+ * query), then emails and codes. What failed and where (names of fields, types, the stack's frames) stays.
+ */
+export function scrubErrorText(text: string): string {
+  return scrubText(text.replace(QUOTED, '"…"'));
+}
+
 function scrubError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: scrubText(String(err)) };
+  if (!(err instanceof Error)) return { message: scrubErrorText(String(err)) };
   return {
     type: err.name,
-    message: scrubText(err.message),
+    message: scrubErrorText(err.message),
     code: (err as { code?: unknown }).code,
-    stack: err.stack ? scrubText(err.stack) : undefined,
+    stack: err.stack ? scrubErrorText(err.stack) : undefined,
   };
 }
 

@@ -7,7 +7,7 @@ import { requestListCard } from '../cards/requestList';
 import { welcomeCard } from '../cards/welcome';
 import { looksLikeSecret } from '../domain/intake/secrets';
 import type { RequestKind, RequestStatus } from '../domain/intake/kinds';
-import { classifyRoute, type RouteId } from '../domain/routing';
+import { classifyRoute, isRouteId, type RouteId } from '../domain/routing';
 import { INTAKE_DIALOG, INTAKE_VERBS, IntakeDialog, type IntakeOptions } from './intakeDialog';
 import type { DialogServices } from './services';
 import type { TurnInput } from './turnInput';
@@ -89,7 +89,8 @@ export class ConversationRouter {
           await this.askForAgent(context);
           return;
         case 'route.ask': {
-          const route = typeof input.data.route === 'string' ? (input.data.route as RouteId) : 'help';
+          // A route id from a card we sent; anything else (an old or forged card) gets the help card.
+          const route: RouteId = typeof input.data.route === 'string' && isRouteId(input.data.route) ? input.data.route : 'help';
           await this.routeTo(context, route, intakeActive);
           if (intakeActive) await dc.repromptDialog();
           return;
