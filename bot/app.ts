@@ -1,9 +1,11 @@
 import { ConversationState, UserState, type Storage } from 'botbuilder';
+import { AccessLogRepository } from '../data/accessLogRepository';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
 import { migrate } from '../data/migrate';
 import { ProcessedActivityRepository } from '../data/processedActivityRepository';
 import { RequestRepository } from '../data/requestRepository';
+import { AuditLog } from '../domain/privacy/auditLog';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
@@ -50,6 +52,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     clock,
     services: {
       requests,
+      audit: new AuditLog(new AccessLogRepository(db.prisma), clock),
       profileOf: (context) => teamsProfileOf(context, logger),
       retentionDays: config.RETENTION_DAYS,
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
