@@ -211,7 +211,7 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
     } else if (state.stage === 'form') {
       card =
         state.kind === 'withdrawal'
-          ? withdrawalFormCard(t, { cardId, values, errors })
+          ? withdrawalFormCard(t, { cardId, values, errors, retentionDays: this.services.retentionDays })
           : intakeFormCard(t, { cardId, kind: state.kind as AccessKind, role: state.role as AccessRole, values, errors });
     } else {
       card = summaryCard(t, { cardId, kind: state.kind, role: state.role, values });
