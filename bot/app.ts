@@ -15,6 +15,7 @@ import { HelpdeskBot } from './helpdeskBot';
 import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirectLine } from './localChat';
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
+import { installSecurity, type Security } from './security';
 import { createServer, listen, type RunningServer } from './server';
 import { DatabaseStorage } from './services/databaseStorage';
 
@@ -32,6 +33,8 @@ export interface RunningApp {
   directLinePort?: number;
   db: Database;
   logger: Logger;
+  /** The retention schedule (erasure of closed requests' personal fields, purges); `runNow()` sweeps at once. */
+  retention: Security['retention'];
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
+  const security = installSecurity({ adapter, db, config, logger, clock: options.clock });
   const { bot } = buildBot(config, db, logger, options.clock);
   await warmUpRouter();
 
@@ -93,6 +97,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       directLine = await startLocalDirectLine(dlPort, running.port);
     }
   } catch (err) {
+    await security.stop();
     await db.close();
     throw err;
   }
@@ -104,10 +109,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     directLinePort: directLine?.port,
     db,
     logger,
+    retention: security.retention,
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
         await running.drain();
+        await security.stop();
         await db.close();
         logger.info('bot stopped');
       })();
