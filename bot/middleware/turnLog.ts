@@ -30,7 +30,8 @@ export class TurnLogMiddleware implements Middleware {
       channelId: safe(a.channelId),
       conversationType: safe(a.conversation?.conversationType),
       locale: safe(a.locale),
-      activityId: typeof a.id === 'string' ? a.id.slice(0, 80) : undefined,
+      // Channel-made ids (`1:1Ab…`, `f:12…`); an id that could carry anything else (an address, text) is not logged.
+      activityId: typeof a.id === 'string' && /^[\w:.;|=+/-]{1,80}$/.test(a.id) ? a.id : undefined,
     };
     this.logger.debug(summary, 'turn');
     await next();

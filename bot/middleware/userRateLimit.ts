@@ -29,7 +29,7 @@ export function createUserRateLimiter(db: Db, settings: UserRateLimitSettings): 
     inMemoryBlockOnConsumed: settings.points + 1,
     clearExpiredByTimeout: false,
     insuranceLimiter: new RateLimiterMemory({ keyPrefix: 'user', points: settings.points, duration: settings.windowSeconds }),
-  } as ConstructorParameters<typeof RateLimiterPrisma>[0] & { clearExpiredByTimeout: boolean });
+  });
 }
 
 /** The counter key of the user behind an activity: a hash of channel and Entra ID (or Teams) id, never the id itself. */

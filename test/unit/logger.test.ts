@@ -1,4 +1,6 @@
+import { TestAdapter } from 'botbuilder';
 import { createLogger } from '../../bot/logger';
+import { TurnLogMiddleware } from '../../bot/middleware/turnLog';
 import { logSink } from '../helpers/privacy';
 
 function logOnce(write: (logger: ReturnType<typeof createLogger>) => void): any {
@@ -50,5 +52,22 @@ describe('Logger redaction', () => {
     expect(line.err.cause).toMatchObject({ type: 'RestError', statusCode: 403, code: 'BotNotInConversationRoster' });
     expect(line.err.cause.stack).toMatch(/\n\s+at /);
     expect(JSON.stringify(line)).not.toMatch(/Josiane|Pelletier/);
+  });
+});
+
+describe('Turn log', () => {
+  test('when a turn carries text, card values and odd ids, then the debug line says what kind of turn it was and nothing of its content', async () => {
+    const sink = logSink();
+    const adapter = new TestAdapter(async () => undefined).use(new TurnLogMiddleware(createLogger('trace', sink.stream)));
+    await adapter.send({ type: 'message', id: 'rosalie.gagnon@example.org', text: 'Rosalie Gagnon, 55123409', locale: 'fr-CA' });
+    await adapter.send({ type: 'message', id: '1:1AbCd-ef', value: { verb: 'intake.submit', lastName: 'Gagnon', email: 'rosalie.gagnon@example.org' } });
+    await adapter.send({ type: 'message', id: 'act-3', value: { verb: 'rosalie.gagnon@example.org' } });
+    const lines = sink.lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'turn');
+    expect(lines.map((l) => [l.activityType, l.verb, l.hasText, l.activityId])).toEqual([
+      ['message', undefined, true, undefined],
+      ['message', 'intake.submit', false, '1:1AbCd-ef'],
+      ['message', 'other', false, 'act-3'],
+    ]);
+    expect(sink.text()).not.toMatch(/Rosalie|Gagnon|55123409|example\.org/i);
   });
 });
