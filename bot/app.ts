@@ -1,4 +1,5 @@
 import { ConversationState, UserState, type Storage } from 'botbuilder';
+import { AccessLogRepository } from '../data/accessLogRepository';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
 import { migrate } from '../data/migrate';
@@ -11,6 +12,7 @@ import { ManagerService } from '../domain/requests/managerService';
 import { HandoffRepository } from '../data/handoffRepository';
 import { HandoffService } from '../domain/handoff/handoffService';
 import { resolveLang } from '../domain/i18n';
+import { AuditLog } from '../domain/privacy/auditLog';
 import { RequestService } from '../domain/requests/requestService';
 import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
@@ -20,6 +22,7 @@ import { HelpdeskBot, type TurnInterceptor } from './helpdeskBot';
 import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirectLine } from './localChat';
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
+import { installSecurity, type Security } from './security';
 import { createServer, listen, type RunningServer } from './server';
 import { DeadlineSweep } from './managers/deadlineSweep';
 import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
@@ -68,6 +71,8 @@ export interface RunningApp {
   /** The access managers' use cases and the secret-code deadline sweep. */
   managers: { service: ManagerService; sweep: DeadlineSweep };
   handoff: HandoffServices;
+  /** The retention schedule (erasure of closed requests' personal fields, purges); `runNow()` sweeps at once. */
+  retention: Security['retention'];
   /** Graceful stop: stop accepting, finish in-flight turns, close the database. */
   stop(): Promise<void>;
 }
@@ -136,6 +141,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     interceptors,
     services: {
       requests,
+      audit: new AuditLog(new AccessLogRepository(db.prisma), clock),
       profileOf: (context) => teamsProfileOf(context, logger),
       retentionDays: config.RETENTION_DAYS,
       handoff,
@@ -154,6 +160,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
+  const security = installSecurity({ adapter, db, config, logger, clock: options.clock });
   const clock = options.clock ?? (() => new Date());
   const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock);
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
@@ -217,6 +224,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       directLine = await startLocalDirectLine(dlPort, running.port);
     }
   } catch (err) {
+    await security.stop();
     await db.close();
     throw err;
   }
@@ -237,6 +245,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     outbox,
     managers: { service: managers, sweep },
     handoff: { service: handoff, sweeper: handoffSweeper },
+    retention: security.retention,
     stop: () => {
       stopping ??= (async () => {
         await directLine?.close();
@@ -244,6 +253,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         await sweep.stop();
         await handoffSweeper.stop();
         await dispatcher.stop();
+        await security.stop();
         await db.close();
         logger.info('bot stopped');
       })();

@@ -77,6 +77,9 @@ export const configSchema = z
         return { from, to };
       })
       .refine((h) => h.from < h.to, { message: 'must end after it starts' }),
+    RETENTION_SWEEP_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+    IDLE_CONVERSATION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    USER_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {

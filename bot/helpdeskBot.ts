@@ -168,6 +168,8 @@ export class HelpdeskBot extends ActivityHandler {
   private async rememberConversation(context: TurnContext): Promise<void> {
     const a = context.activity;
     const ref = TurnContext.getConversationReference(a);
+    // Ids are enough to reach the chat later: the user's display name is not kept.
+    if (ref.user) ref.user = { id: ref.user.id, name: '', aadObjectId: ref.user.aadObjectId, role: ref.user.role };
     const channelData = (a.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string } };
     await this.deps.conversationRefs.save({
       conversationId: a.conversation.id,

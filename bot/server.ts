@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { CloudAdapter, Response as BotResponse, TurnContext } from 'botbuilder';
+import { isActivityShaped } from './activityShape';
 import type { Logger } from './logger';
 
 export interface ServerDeps {
@@ -89,8 +90,7 @@ export function createServer(deps: ServerDeps): Server {
   const bodyReader = restify.plugins.bodyReader({ maxBodySize: deps.bodyLimitBytes });
 
   server.post('/api/messages', bodyReader, parseJson, async (req: Request, res: Response) => {
-    const body = req.body as unknown;
-    if (body === null || typeof body !== 'object' || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+    if (!isActivityShaped(req.body)) {
       res.send(400, genericBody(400));
       return;
     }
@@ -106,7 +106,9 @@ export function createServer(deps: ServerDeps): Server {
     } finally {
       inFlight--;
     }
-    const status = buffered.statusCode;
+    // An invoke the bot does not implement is answered 501 by botbuilder: it is the caller's error, not ours
+    // (5xx stays for our own failures, which monitoring alarms on).
+    const status = buffered.statusCode === 501 ? 400 : buffered.statusCode;
     if (status >= 400) {
       res.send(status, genericBody(status));
     } else if (buffered.body !== undefined && buffered.body !== null && buffered.body !== '') {

@@ -47,7 +47,7 @@ export interface HandoffAgentCardData {
   version: number;
   title: string;
   status: string;
-  statusColor: 'Attention' | 'Good' | 'Default';
+  statusColor: 'Attention' | 'Default';
   facts: { title: string; value: string }[];
   messagesTitle: string;
   messages: { text: string }[];
@@ -63,7 +63,7 @@ function statusLine(t: Translate, v: HandoffCardView): { text: string; color: Ha
     case 'waiting':
       return { text: t('handoff:card.waiting'), color: 'Attention' };
     case 'active':
-      return { text: t('handoff:card.active', { agent: v.agentName ?? '?' }), color: 'Good' };
+      return { text: t('handoff:card.active', { agent: v.agentName ?? '?' }), color: 'Default' };
     case 'ended':
       return v.endedBy === 'agent'
         ? { text: t('handoff:card.endedByAgent', { agent: v.endedByName ?? v.agentName ?? '?' }), color: 'Default' }

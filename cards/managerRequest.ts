@@ -27,11 +27,12 @@ export function formatAge(since: Date | string, now: Date, t: Translate): string
   return t('managers:queue.age.days', { count: Math.floor(hours / 24) });
 }
 
-export const STATUS_COLORS: Record<RequestStatus, 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent'> = {
+/** Status colours readable on Teams' light theme (its Good green and Warning yellow fail WCAG AA as text). */
+export const STATUS_COLORS: Record<RequestStatus, 'Default' | 'Attention' | 'Accent'> = {
   submitted: 'Accent',
   in_progress: 'Default',
-  code_sent: 'Warning',
-  completed: 'Good',
+  code_sent: 'Accent',
+  completed: 'Default',
   rejected: 'Attention',
   cancelled: 'Default',
   expired: 'Attention',

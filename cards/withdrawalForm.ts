@@ -9,6 +9,8 @@ export interface WithdrawalFormOptions {
   cardId: string;
   values?: FormValues;
   errors?: FieldErrors;
+  /** Days after closing before the request's personal fields are erased: shown in the privacy notice. */
+  retentionDays?: number;
 }
 
 /** Data the withdrawalForm template expects. */
@@ -16,6 +18,7 @@ export interface WithdrawalFormCardData {
   cardId: string;
   title: string;
   intro: string;
+  notice: string;
   fixErrors: string;
   fieldsIntro: string;
   fields: FormFieldData[];
@@ -25,11 +28,12 @@ export interface WithdrawalFormCardData {
 
 /** Builds the withdrawal form (verb `withdraw.submit`) a supervisor fills for a professional of their team. */
 export function withdrawalFormCard(t: Translate, options: WithdrawalFormOptions): AdaptiveCardJson {
-  const { cardId, values = {}, errors = {} } = options;
+  const { cardId, values = {}, errors = {}, retentionDays } = options;
   const data: WithdrawalFormCardData = {
     cardId,
     title: t('intake:withdrawal.title'),
     intro: t('intake:withdrawal.intro'),
+    notice: retentionDays ? t('security:withdrawalNotice', { count: retentionDays }) : '',
     fixErrors: Object.keys(errorMessages(errors, t)).length > 0 ? t('intake:form.fixErrors') : '',
     fieldsIntro: t('intake:withdrawal.fieldsIntro'),
     fields: formFields(t, KIND_FIELDS.withdrawal, values, errors),
@@ -42,7 +46,7 @@ export function withdrawalFormCard(t: Translate, options: WithdrawalFormOptions)
 /** Example withdrawal forms: empty, and back with an error. */
 export function samples(t: Translate): AdaptiveCardJson[] {
   return [
-    withdrawalFormCard(t, { cardId: 'sample-withdrawal-1' }),
+    withdrawalFormCard(t, { cardId: 'sample-withdrawal-1', retentionDays: 365 }),
     withdrawalFormCard(t, {
       cardId: 'sample-withdrawal-2',
       values: { lastName: 'Roy', firstName: 'Jacques', employeeNumber: 'ABCDEF', jobTitle: 'Travailleur social', email: 'jacques.roy@example.org' },

@@ -9,6 +9,7 @@ import { cardAttachment, type AdaptiveCardJson } from '../cards/render';
 import { withdrawalFormCard } from '../cards/withdrawalForm';
 import { validateIntake, validateTriage, validateWithdrawal, type FieldErrors, type RawValues } from '../domain/intake/fields';
 import type { AccessKind, AccessRole, RequestKind, RequesterRole } from '../domain/intake/kinds';
+import { AUDIT_ACTIONS } from '../domain/privacy/auditLog';
 import type { DialogServices } from './services';
 import { readTurnInput } from './turnInput';
 import { turnScope } from './turnScope';
@@ -187,6 +188,7 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
       await dc.context.sendActivity(t('dialogs:intake.alreadyFiled', { reference: request.reference }));
       return dc.endDialog({ outcome: 'duplicate', reference: request.reference } satisfies IntakeResult);
     }
+    await this.services.audit.record({ userId: a.from.id, aadObjectId: a.from.aadObjectId }, request.id, AUDIT_ACTIONS.requestFiled);
     await dc.context.sendActivity(
       attachment(filedCard(t, { cardId: randomUUID(), kind: state.kind!, role: state.role!, reference: request.reference })),
     );
@@ -209,7 +211,7 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
     } else if (state.stage === 'form') {
       card =
         state.kind === 'withdrawal'
-          ? withdrawalFormCard(t, { cardId, values, errors })
+          ? withdrawalFormCard(t, { cardId, values, errors, retentionDays: this.services.retentionDays })
           : intakeFormCard(t, { cardId, kind: state.kind as AccessKind, role: state.role as AccessRole, values, errors });
     } else {
       card = summaryCard(t, { cardId, kind: state.kind, role: state.role, values });

@@ -6,8 +6,9 @@ import { cardAttachment, type AdaptiveCardJson } from '../cards/render';
 import { requestListCard } from '../cards/requestList';
 import { welcomeCard } from '../cards/welcome';
 import { looksLikeSecret } from '../domain/intake/secrets';
+import { AUDIT_ACTIONS } from '../domain/privacy/auditLog';
 import type { RequestKind, RequestStatus } from '../domain/intake/kinds';
-import { classifyRoute, type RouteId } from '../domain/routing';
+import { classifyRoute, isRouteId, type RouteId } from '../domain/routing';
 import { agentLabel, handoffRequestedText } from './handoffMessages';
 import { INTAKE_DIALOG, INTAKE_VERBS, IntakeDialog, type IntakeOptions } from './intakeDialog';
 import type { DialogServices } from './services';
@@ -100,7 +101,8 @@ export class ConversationRouter {
           await this.startHandoff(context);
           return;
         case 'route.ask': {
-          const route = typeof input.data.route === 'string' ? (input.data.route as RouteId) : 'help';
+          // A route id from a card we sent; anything else (an old or forged card) gets the help card.
+          const route: RouteId = typeof input.data.route === 'string' && isRouteId(input.data.route) ? input.data.route : 'help';
           await this.routeTo(context, route, intakeActive);
           if (intakeActive) await dc.repromptDialog();
           return;
@@ -225,7 +227,9 @@ export class ConversationRouter {
   /** « Mes demandes »: the requester's own requests, newest first. */
   private async showRequests(context: TurnContext): Promise<void> {
     const { t, lang } = turnScope(context);
-    const records = await this.services.requests.listMine(context.activity.from.id);
+    const { from } = context.activity;
+    const records = await this.services.requests.listMine(from.id);
+    await this.services.audit.recordMany({ userId: from.id, aadObjectId: from.aadObjectId }, records.map((r) => r.id), AUDIT_ACTIONS.requestsListed);
     const requests = records.map((r) => ({
       id: r.id,
       reference: r.reference,
@@ -247,6 +251,7 @@ export class ConversationRouter {
     const a = context.activity;
     const outcome = await this.services.requests.cancelByRequester({ userId: a.from.id, aadObjectId: a.from.aadObjectId, name: a.from.name }, id);
     if (outcome.ok) {
+      await this.services.audit.record({ userId: a.from.id, aadObjectId: a.from.aadObjectId }, outcome.request.id, AUDIT_ACTIONS.requestCancelled);
       await context.sendActivity(t('dialogs:requests.cancelled', { reference: outcome.request.reference }));
     } else if (outcome.reason === 'not_cancellable' && outcome.request) {
       await context.sendActivity(t('dialogs:requests.notCancellable', { reference: outcome.request.reference }));

@@ -1,5 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import type { HandoffService } from '../domain/handoff/handoffService';
+import type { AuditLog } from '../domain/privacy/auditLog';
 import type { RequestService } from '../domain/requests/requestService';
 
 /** The requester's Teams profile, when the channel can tell (used to prefill a physician's own form). */
@@ -13,6 +14,8 @@ export interface RequesterProfile {
 /** What the dialogs need from the outside world, injected by the bot layer. */
 export interface DialogServices {
   requests: RequestService;
+  /** The access log: every read of a request's personal fields and every change is recorded. */
+  audit: AuditLog;
   /** Looks up the requester's profile (Teams `getMember`); undefined when unavailable. */
   profileOf(context: TurnContext): Promise<RequesterProfile | undefined>;
   retentionDays: number;

@@ -34,20 +34,27 @@ function comparable(text: string): string {
 /** Texts a reader must see on the card: TextBlocks, TextRuns, labels, toggles, facts, action titles; choice titles apart. */
 function expectedTexts(card: AdaptiveCardJson): { visible: string[]; choices: string[] } {
   const visible: string[] = [];
+  // Choice titles are in the page but not shown as text. What an Action.ShowCard holds is rendered only
+  // once opened: it is not expected here (the parser test in test/unit/cards.test.ts still validates it).
   const choices: string[] = [];
-  const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+  const unopened: string[] = [];
+  const walk = (node: unknown, hidden: boolean): void => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, hidden));
     if (!node || typeof node !== 'object') return;
     const n = node as Record<string, unknown>;
-    if ((n.type === 'TextBlock' || n.type === 'TextRun') && typeof n.text === 'string') visible.push(n.text);
-    if (typeof n.type === 'string' && n.type.startsWith('Input.') && typeof n.label === 'string') visible.push(n.label);
-    if (n.type === 'Input.Toggle' && typeof n.title === 'string') visible.push(n.title);
-    if (typeof n.type === 'string' && n.type.startsWith('Action.') && typeof n.title === 'string') visible.push(n.title);
-    if (n.type === 'FactSet' && Array.isArray(n.facts)) for (const f of n.facts as { title: string; value: string }[]) visible.push(f.title, f.value);
+    const into = hidden ? unopened : visible;
+    if ((n.type === 'TextBlock' || n.type === 'TextRun') && typeof n.text === 'string') into.push(n.text);
+    if (typeof n.type === 'string' && n.type.startsWith('Input.') && typeof n.label === 'string') into.push(n.label);
+    if (n.type === 'Input.Toggle' && typeof n.title === 'string') into.push(n.title);
+    if (typeof n.type === 'string' && n.type.startsWith('Action.') && typeof n.title === 'string') into.push(n.title);
+    if (n.type === 'FactSet' && Array.isArray(n.facts)) for (const f of n.facts as { title: string; value: string }[]) into.push(f.title, f.value);
     if (n.type === 'Input.ChoiceSet' && Array.isArray(n.choices)) for (const c of n.choices as { title: string }[]) choices.push(c.title);
-    for (const [key, value] of Object.entries(n)) if (key !== 'choices' && key !== 'facts') walk(value);
+    for (const [key, value] of Object.entries(n)) {
+      if (key === 'choices' || key === 'facts') continue;
+      walk(value, hidden || (n.type === 'Action.ShowCard' && key === 'card'));
+    }
   };
-  walk(card);
+  walk(card, false);
   return { visible, choices };
 }
 

@@ -11,6 +11,12 @@ describe('configuration', () => {
     expect(c.MicrosoftAppId).toBeUndefined();
   });
 
+  test('when the privacy and abuse settings are not set, then retention runs hourly, idle conversations go after 30 days and a user may send 30 messages a minute', () => {
+    const c = loadConfig({});
+    expect([c.RETENTION_DAYS, c.RETENTION_SWEEP_MINUTES, c.IDLE_CONVERSATION_DAYS, c.USER_MESSAGES_PER_MINUTE]).toEqual([365, 60, 30, 30]);
+    expect(loadConfig({ USER_MESSAGES_PER_MINUTE: '12' }).USER_MESSAGES_PER_MINUTE).toBe(12);
+  });
+
   test('when DATABASE_URL is a postgres URL, then the provider is PostgreSQL', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u@h:5432/db' }).databaseProvider).toBe('postgresql');
     expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).databaseProvider).toBe('postgresql');
@@ -24,6 +30,9 @@ describe('configuration', () => {
     [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV /],
     [{ DEFAULT_LOCALE: 'de-DE' }, /^Invalid configuration: DEFAULT_LOCALE must be a French or English locale/],
     [{ MicrosoftAppType: 'Other' }, /^Invalid configuration: MicrosoftAppType /],
+    [{ USER_MESSAGES_PER_MINUTE: '0' }, /^Invalid configuration: USER_MESSAGES_PER_MINUTE /],
+    [{ RETENTION_SWEEP_MINUTES: 'often' }, /^Invalid configuration: RETENTION_SWEEP_MINUTES /],
+    [{ IDLE_CONVERSATION_DAYS: '-1' }, /^Invalid configuration: IDLE_CONVERSATION_DAYS /],
   ])('when %j, then start-up stops with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env as NodeJS.ProcessEnv)).toThrow(ConfigError);
     try {

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Db } from '../../data/db';
+import { resolveLang, translator, type Lang } from '../../domain/i18n';
+import type { Logger } from '../logger';
+
+/** How many messages (and card actions) one user may send per window. */
+export interface UserRateLimitSettings {
+  points: number;
+  windowSeconds: number;
+}
+
+/**
+ * The per-user limiter, on the shared database, insured by an in-memory one.
+ * @remarks Several instances share one database and Teams spreads a user's messages over them: counting in the
+ * database (rate-limiter-flexible's Prisma store, table `rate_limits`) makes the limit the same whichever
+ * instance answers. Once a user is over the limit, the instance remembers it in memory until the window ends,
+ * so a flood costs no more database writes. If the database cannot count, the in-memory limiter takes over
+ * (the limit then holds per instance). Expired counters are deleted by the retention sweep.
+ */
+export function createUserRateLimiter(db: Db, settings: UserRateLimitSettings): RateLimiterAbstract {
+  return new RateLimiterPrisma({
+    storeClient: db,
+    tableName: 'rateLimitCounter',
+    keyPrefix: 'user',
+    points: settings.points,
+    duration: settings.windowSeconds,
+    inMemoryBlockOnConsumed: settings.points + 1,
+    clearExpiredByTimeout: false,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix: 'user', points: settings.points, duration: settings.windowSeconds }),
+  });
+}
+
+/** The counter key of the user behind an activity: a hash of channel and Entra ID (or Teams) id, never the id itself. */
+export function userRateLimitKey(context: TurnContext): string | undefined {
+  const from = context.activity.from;
+  const id = from?.aadObjectId || from?.id;
+  if (typeof id !== 'string' || !id) return undefined;
+  return createHash('sha256').update(`${context.activity.channelId}|${id}`).digest('base64url').slice(0, 22);
+}
+
+/**
+ * Limits how many messages and card actions each user may send (botbuilder middleware).
+ * @remarks Over the limit, the activity is not handled: the first refused message gets one polite, localized
+ * answer (later ones are dropped silently, so the answer cannot itself become a flood); a refused card action
+ * (`invoke`) gets the same text as its invoke response. Teams is answered 200 either way, so it does not retry.
+ * If counting fails altogether, the activity is let through (the limit protects availability; it must not
+ * become the cause of an outage).
+ */
+export class UserRateLimitMiddleware implements Middleware {
+  constructor(
+    private readonly limiter: RateLimiterAbstract,
+    private readonly logger: Logger,
+    private readonly defaultLang: Lang = 'fr',
+  ) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const type = context.activity.type;
+    if (type !== ActivityTypes.Message && type !== ActivityTypes.Invoke) return next();
+    const key = userRateLimitKey(context);
+    if (!key) return next();
+
+    let refused: RateLimiterRes | undefined;
+    try {
+      await this.limiter.consume(key);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) {
+        this.logger.warn({ err }, 'rate limiter unavailable; message let through');
+        return next();
+      }
+      refused = err;
+    }
+    if (!refused) return next();
+
+    const first = refused.consumedPoints === this.limiter.points + 1;
+    const t = translator(resolveLang(context.activity.locale, this.defaultLang));
+    const text = t('security:rateLimited', { count: Math.max(1, Math.ceil(refused.msBeforeNext / 1000)) });
+    if (first) this.logger.warn({ userKey: key, activityType: type }, 'user over the message rate limit');
+    if (type === ActivityTypes.Invoke) {
+      await context.sendActivity({
+        type: ActivityTypes.InvokeResponse,
+        value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: text } },
+      });
+    } else if (first) {
+      await context.sendActivity(text);
+    }
+  }
+}

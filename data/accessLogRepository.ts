@@ -1,0 +1,48 @@
+import type { DbTx } from './db';
+
+/** One row of the access log, as stored. */
+export interface AccessLogRecord {
+  id: number;
+  actorId: string;
+  actorAadObjectId: string | null;
+  requestId: number | null;
+  action: string;
+  at: Date;
+}
+
+/** What appending a row needs. */
+export interface NewAccessLogEntry {
+  actorId: string;
+  actorAadObjectId?: string | null;
+  requestId: number | null;
+  action: string;
+  at: Date;
+}
+
+/**
+ * The access log table (`access_log`): append and read, nothing else.
+ * @remarks Deliberately without update or delete: the application has no code path that changes or removes
+ * an access-log row (test/unit/access-log.test.ts checks it). On PostgreSQL the application role is granted
+ * INSERT and SELECT only on this table (README, « Access log »).
+ */
+export class AccessLogRepository {
+  constructor(private readonly db: DbTx) {}
+
+  /** Appends rows (one per request read or changed). */
+  async append(entries: NewAccessLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.accessLogEntry.createMany({
+      data: entries.map((e) => ({ actorId: e.actorId, actorAadObjectId: e.actorAadObjectId ?? null, requestId: e.requestId, action: e.action, at: e.at })),
+    });
+  }
+
+  /** The rows about one request, oldest first (for an investigation or a person's access request). */
+  async forRequest(requestId: number): Promise<AccessLogRecord[]> {
+    return this.db.accessLogEntry.findMany({ where: { requestId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** The rows written by one actor, oldest first. */
+  async byActor(actorId: string): Promise<AccessLogRecord[]> {
+    return this.db.accessLogEntry.findMany({ where: { actorId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+  }
+}
