@@ -39,7 +39,8 @@ export class OutboundPacer {
     this.limits = options.limits ?? TEAMS_CONVERSATION_LIMITS;
     this.marginMs = options.marginMs ?? 100;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    // The timer does not hold the process open: at shutdown, draining the server is what waits for turns.
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
     this.horizonMs = Math.max(...this.limits.map((l) => l.windowMs)) + this.marginMs;
   }
 
