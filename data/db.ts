@@ -37,12 +37,66 @@ function sqliteFileUrl(url: string): string {
   return `file:${absolute}`;
 }
 
+type LibSqlClient = ReturnType<PrismaLibSql['createClient']>;
+type LibSqlTransaction = Awaited<ReturnType<LibSqlClient['transaction']>>;
+
+/**
+ * Runs every query and transaction of the libSQL client on its one connection.
+ * @remarks `@libsql/client` hands its connection to each transaction and opens a new one for whatever comes next:
+ * one new SQLite connection per `$transaction`, each without our pragmas (so `synchronous` fell back to FULL, an
+ * fsync on every commit, and `busy_timeout`/`foreign_keys` were lost). Keeping one connection is safe: the Prisma
+ * adapter holds its lock from BEGIN to COMMIT/ROLLBACK, so nothing else runs on the connection meanwhile.
+ */
+function onOneConnection(client: LibSqlClient): LibSqlClient {
+  const transaction = async (mode: string = 'deferred'): Promise<LibSqlTransaction> => {
+    await client.execute(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED');
+    let closed = false;
+    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (closed) return;
+      closed = true;
+      await client.execute(sql);
+    };
+    const tx = {
+      execute: (stmt: Parameters<LibSqlClient['execute']>[0], args?: never) => client.execute(stmt as never, args),
+      batch: async (stmts: Parameters<LibSqlTransaction['batch']>[0]) => {
+        const results = [];
+        for (const stmt of stmts) results.push(await client.execute(stmt as never));
+        return results;
+      },
+      executeMultiple: async () => {
+        throw new Error('executeMultiple is not supported inside a transaction');
+      },
+      commit: () => end('COMMIT'),
+      rollback: () => end('ROLLBACK'),
+      close: () => void end('ROLLBACK').catch(() => undefined),
+      get closed() {
+        return closed;
+      },
+    };
+    return tx as unknown as LibSqlTransaction;
+  };
+  return new Proxy(client, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/** The libSQL driver adapter, on one connection (see {@link onOneConnection}). */
+class OneConnectionLibSql extends PrismaLibSql {
+  override createClient(config: Parameters<PrismaLibSql['createClient']>[0]): LibSqlClient {
+    return onOneConnection(super.createClient(config));
+  }
+}
+
 /** The one Prisma client factory: SQLite for file: URLs, PostgreSQL for postgres:// URLs. */
 export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Db;
   if (provider === 'sqlite') {
-    prisma = new SqliteClient({ adapter: new PrismaLibSql({ url: sqliteFileUrl(url) }) });
+    prisma = new SqliteClient({ adapter: new OneConnectionLibSql({ url: sqliteFileUrl(url) }) });
     // WAL lets readers go on while one writer writes; wait instead of failing when the file is busy.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
