@@ -14,10 +14,13 @@
  *   --cpu-prof                             node --cpu-prof over each bot's whole life (start-up included)
  *   --sizes 1000,10000,100000              storage scenario: request counts
  *   --stored N                             startup scenario: conversations stored before RSS is read (10000)
- *   --no-build                             startup scenario: use dist/ as it is (default: npm run build first)
+ *   --no-build                             use dist/ as it is (default: npm run build first, as the bots run compiled,
+ *                                          the way npm start runs them)
+ *   --tsx                                  turns scenario: run the bots from their sources through tsx (no build)
  *
  * JSON results go to bench/results/; the stdout table of the turns scenario ends with `ratio: X.XX`.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchProvider } from './databases';
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
       sizes: { type: 'string' },
       stored: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
+      tsx: { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -58,6 +62,13 @@ async function main(): Promise<void> {
   for (const s of scenarios) if (!['turns', 'storage', 'startup'].includes(s)) throw new Error(`unknown --scenario ${s}`);
   if (values.only && values.only !== 'echo' && values.only !== 'helpdesk') throw new Error('--only must be echo or helpdesk');
 
+  // The bots run as `npm start` runs them: compiled (dist/), so build first.
+  const needsBuild = scenarios.includes('startup') || (scenarios.includes('turns') && !values.tsx);
+  if (needsBuild && !values['no-build']) {
+    process.stderr.write('npm run build…\n');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: path.resolve(__dirname, '..'), stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+
   const outputs: string[] = [];
   let ratio: number | undefined;
   for (const scenario of scenarios) {
@@ -66,7 +77,7 @@ async function main(): Promise<void> {
       const res = await runStorage({ provider, sizes });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else if (scenario === 'startup') {
-      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)), noBuild: values['no-build'] });
+      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)) });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else {
       const res = await runTurns({
@@ -76,6 +87,7 @@ async function main(): Promise<void> {
         warmupMs: positive('warmup', values.warmup, 3) * 1000,
         repeat: Math.round(positive('repeat', values.repeat, 3)),
         only: values.only as 'echo' | 'helpdesk' | undefined,
+        tsx: values.tsx,
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
       });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -14,8 +14,6 @@ export interface StartupOptions {
   provider: BenchProvider;
   /** Conversations the bot stores before its memory is read (default 10k). */
   stored: number;
-  /** Skip `npm run build` (dist/ is already up to date). */
-  noBuild?: boolean;
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -90,10 +88,6 @@ async function startBot(databaseUrl: string): Promise<Started> {
  * conversations (each a first message: welcome and triage card, state, conversation reference).
  */
 export async function runStartup(options: StartupOptions): Promise<{ table: string; file: string }> {
-  if (!options.noBuild) {
-    process.stderr.write('npm run build…\n');
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  }
   if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
   const database = await createThrowawayDatabase(options.provider, 'startup');
   const connector = await new BenchConnector().start();

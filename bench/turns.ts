@@ -18,6 +18,8 @@ export interface TurnsOptions {
   cpuProfDir?: string;
   /** Folder for CPU profiles of the measured phases only (V8 profiler through the inspector), or undefined. */
   profileDir?: string;
+  /** Run the bots from their TypeScript sources through tsx instead of dist/. */
+  tsx?: boolean;
   /** Which bots to run (default both). */
   only?: 'echo' | 'helpdesk';
 }
@@ -35,6 +37,8 @@ interface PhaseResult {
   botCpuMsPerTurn: number;
   loadCpuMsPerTurn: number;
   rssMiB: number;
+  /** process.memoryUsage() of the bot at the end of the phase, in MiB. */
+  memoryMiB?: Record<string, number>;
   /** TCP connections the bot opened to the connector during the phase. */
   connectorConnections?: number;
   byStep: Record<string, { p50: number; p95: number }>;
@@ -83,7 +87,10 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   clearInterval(sampler);
   rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   const self = process.cpuUsage(selfBefore);
-  return { ...summarizePhase(load, cpuMsOf(bot.pid) - cpuBefore, (self.user + self.system) / 1000, rss), connectorConnections: connector.connections - connectionsBefore };
+  const cpuMs = cpuMsOf(bot.pid) - cpuBefore;
+  const { usage } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number> };
+  const memoryMiB = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v / 1048576) * 10) / 10]));
+  return { ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss), memoryMiB, connectorConnections: connector.connections - connectionsBefore };
 }
 
 function summarizeBot(name: string, phases: PhaseResult[], peakRssMiB: number): BotSummary {
@@ -115,11 +122,11 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const machineBefore = machine();
   try {
     if (options.only !== 'helpdesk') {
-      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot.ts', { cpuProfDir: options.cpuProfDir }), expectReference: false, phases: [], peakRssMiB: NaN });
+      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN });
     }
     if (options.only !== 'echo') {
       const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
-      bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: await spawnBot('helpdesk', 'helpdeskBot.ts', { env, cpuProfDir: options.cpuProfDir }), expectReference: true, phases: [], peakRssMiB: NaN });
+      bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: await spawnBot('helpdesk', 'helpdeskBot', { env, cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: true, phases: [], peakRssMiB: NaN });
     }
     for (const bot of bots) {
       process.stderr.write(`warm-up ${bot.name} (${options.warmupMs} ms)\n`);
