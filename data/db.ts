@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaLibSql } from '@prisma/adapter-libsql';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
+import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner } from './sql';
+import { OneConnectionLibSql } from './sqliteConnection';
 
 /**
  * The Prisma client type the repositories are written against.
@@ -18,6 +20,8 @@ export type DatabaseProvider = 'sqlite' | 'postgresql';
 export interface Database {
   prisma: Db;
   provider: DatabaseProvider;
+  /** Plain SQL on the same driver (see {@link SqlRunner}); repositories find it with `sqlRunnerOf(prisma)`. */
+  sql: SqlRunner;
   close(): Promise<void>;
 }
 
@@ -37,76 +41,45 @@ function sqliteFileUrl(url: string): string {
   return `file:${absolute}`;
 }
 
-type LibSqlClient = ReturnType<PrismaLibSql['createClient']>;
-type LibSqlTransaction = Awaited<ReturnType<LibSqlClient['transaction']>>;
-
-/**
- * Runs every query and transaction of the libSQL client on its one connection.
- * @remarks `@libsql/client` hands its connection to each transaction and opens a new one for whatever comes next:
- * one new SQLite connection per `$transaction`, each without our pragmas (so `synchronous` fell back to FULL, an
- * fsync on every commit, and `busy_timeout`/`foreign_keys` were lost). Keeping one connection is safe: the Prisma
- * adapter holds its lock from BEGIN to COMMIT/ROLLBACK, so nothing else runs on the connection meanwhile.
- */
-function onOneConnection(client: LibSqlClient): LibSqlClient {
-  const transaction = async (mode: string = 'deferred'): Promise<LibSqlTransaction> => {
-    await client.execute(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED');
-    let closed = false;
-    const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
-      if (closed) return;
-      closed = true;
-      await client.execute(sql);
-    };
-    const tx = {
-      execute: (stmt: Parameters<LibSqlClient['execute']>[0], args?: never) => client.execute(stmt as never, args),
-      batch: async (stmts: Parameters<LibSqlTransaction['batch']>[0]) => {
-        const results = [];
-        for (const stmt of stmts) results.push(await client.execute(stmt as never));
-        return results;
-      },
-      executeMultiple: async () => {
-        throw new Error('executeMultiple is not supported inside a transaction');
-      },
-      commit: () => end('COMMIT'),
-      rollback: () => end('ROLLBACK'),
-      close: () => void end('ROLLBACK').catch(() => undefined),
-      get closed() {
-        return closed;
-      },
-    };
-    return tx as unknown as LibSqlTransaction;
-  };
-  return new Proxy(client, {
-    get(target, prop) {
-      if (prop === 'transaction') return transaction;
-      const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-/** The libSQL driver adapter, on one connection (see {@link onOneConnection}). */
-class OneConnectionLibSql extends PrismaLibSql {
-  override createClient(config: Parameters<PrismaLibSql['createClient']>[0]): LibSqlClient {
-    return onOneConnection(super.createClient(config));
-  }
-}
-
 /** The one Prisma client factory: SQLite for file: URLs, PostgreSQL for postgres:// URLs. */
 export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Db;
+  let sql: SqlRunner;
+  let closePool = async () => undefined as void;
   if (provider === 'sqlite') {
-    prisma = new SqliteClient({ adapter: new OneConnectionLibSql({ url: sqliteFileUrl(url) }) });
+    const adapter = new OneConnectionLibSql({ url: sqliteFileUrl(url) });
+    prisma = new SqliteClient({ adapter });
     // WAL lets readers go on while one writer writes; wait instead of failing when the file is busy.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
     await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
+    sql = adapter.runner();
   } else {
-    const pg = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    // One pool for Prisma and for the plain-SQL runner.
+    const pool = new Pool({ connectionString: url, max: 10 });
+    const pg = new PostgresClient({ adapter: new PrismaPg(pool) });
     prisma = pg as unknown as Db;
+    const params = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
+    sql = {
+      provider: 'postgresql',
+      query: async <T extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) =>
+        (await pool.query(toPostgresPlaceholders(text), params(values))).rows as T[],
+      execute: async (text, values = []) => (await pool.query(toPostgresPlaceholders(text), params(values))).rowCount ?? 0,
+    };
+    closePool = () => pool.end();
   }
-  return { prisma, provider, close: () => prisma.$disconnect() };
+  registerSqlRunner(prisma, sql);
+  return {
+    prisma,
+    provider,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await closePool();
+    },
+  };
 }
 
 /** True when the database answers a trivial query within the time limit. */
