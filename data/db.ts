@@ -1,11 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Pool } from 'pg';
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
 import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner } from './sql';
 import { OneConnectionLibSql } from './sqliteConnection';
+
+/*
+ * Prisma's query compiler is a 4 MB WebAssembly module. V8 compiles it with Liftoff, then recompiles hot functions
+ * with TurboFan in the background: that second tier costs ~50 MB of resident memory and ~0.6 s of CPU at start-up,
+ * and saves nothing measurable per query here (bench: docs/PERFORMANCE.md). Keep the first tier only; this must run
+ * before the first client is created (wasm flags are read when a module is compiled).
+ */
+v8.setFlagsFromString('--liftoff-only');
 
 /**
  * The Prisma client type the repositories are written against.
