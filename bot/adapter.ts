@@ -1,11 +1,11 @@
 import {
   CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
   ConfigurationServiceClientCredentialFactory,
   type TurnContext,
 } from 'botbuilder';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { ReusedConnectorClientsAuthentication } from './services/reusedConnectorClients';
 
 /** Extra authentication settings, used by tests to point the adapter at their own OpenID metadata. */
 export interface AdapterAuthOverrides {
@@ -26,7 +26,7 @@ export function createAdapter(config: Config, logger: Logger, overrides: Adapter
     MicrosoftAppType: config.MicrosoftAppId ? config.MicrosoftAppType : undefined,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId,
   };
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  const auth = new ReusedConnectorClientsAuthentication(
     { ...credentials, ...overrides },
     new ConfigurationServiceClientCredentialFactory(credentials),
   );
