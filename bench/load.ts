@@ -12,6 +12,11 @@ export interface LoadOptions {
   durationMs: number;
   /** Stop after this many conversations were started (all of them finish), whatever the duration. */
   totalConversations?: number;
+  /**
+   * Pause after each turn, like a person reading the card and filling it in (uniform in 0.5–1.5× this, in ms), and
+   * stagger the conversations' starts over one pause. 0 (default) = closed loop at saturation.
+   */
+  thinkMs?: number;
   steps: IntakeStep[];
   /** Check the intake's outcome (the help-desk bot files a request and shows its reference). */
   expectReference: boolean;
@@ -69,7 +74,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const deadline = start + durationMs;
 
   let started = 0;
-  async function worker(): Promise<void> {
+  const think = options.thinkMs ?? 0;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  async function worker(index: number): Promise<void> {
+    if (think > 0) await pause((index * think) / concurrency);
     while (performance.now() < deadline && (options.totalConversations === undefined || started < options.totalConversations)) {
       started += 1;
       const c = newConversation(`${connector.url}`, options.tag);
@@ -105,6 +113,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         latencies.push(latency);
         byStep[step.name]!.push(latency);
         previous = got;
+        if (think > 0) await pause(think * (0.5 + Math.random()));
       }
       if (!ok) continue;
       if (options.expectReference && !showsReference(previous)) {
@@ -115,7 +124,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   }
 
-  await Promise.all(Array.from({ length: concurrency }, () => worker()));
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   agent.destroy();
   const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
   return { turns, intakes, errors, errorKinds, elapsedMs: (lastDone || performance.now()) - start, latencies, byStep, repliesPerTurn: turns ? replies / turns : 0 };

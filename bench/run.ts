@@ -7,6 +7,8 @@
  *   --conversations N                      concurrent conversations (turns scenario), default 50
  *   --duration S  --warmup S  --repeat K   turns scenario: seconds per measured phase (6), warm-up seconds (3),
  *                                          measured phases per bot (3, alternating echo / help-desk)
+ *   --think S  --paced S                   turns scenario: the paced phase after the saturated ones — pause between
+ *                                          turns (1 s ±50%, 0 skips the phase) and its length (10 s)
  *   --only echo|helpdesk                   turns scenario: run one bot only
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
       warmup: { type: 'string' },
       repeat: { type: 'string' },
       only: { type: 'string' },
+      think: { type: 'string' },
+      paced: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       sizes: { type: 'string' },
@@ -87,6 +91,8 @@ async function main(): Promise<void> {
         warmupMs: positive('warmup', values.warmup, 3) * 1000,
         repeat: Math.round(positive('repeat', values.repeat, 3)),
         only: values.only as 'echo' | 'helpdesk' | undefined,
+        pacedThinkMs: values.think === '0' ? 0 : positive('think', values.think, 1) * 1000,
+        pacedDurationMs: positive('paced', values.paced, 10) * 1000,
         tsx: values.tsx,
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,

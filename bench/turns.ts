@@ -20,6 +20,9 @@ export interface TurnsOptions {
   profileDir?: string;
   /** Run the bots from their TypeScript sources through tsx instead of dist/. */
   tsx?: boolean;
+  /** Think time of the paced phase (ms; 0 skips it) and its length (ms). */
+  pacedThinkMs: number;
+  pacedDurationMs: number;
   /** Which bots to run (default both). */
   only?: 'echo' | 'helpdesk';
 }
@@ -46,6 +49,8 @@ interface PhaseResult {
 
 interface BotSummary {
   name: string;
+  /** The paced phase: conversations pausing between turns like people, well below saturation. */
+  paced?: PhaseResult;
   turnsPerSecond: number;
   p50: number;
   p95: number;
@@ -75,7 +80,7 @@ function summarizePhase(load: LoadResult, botCpuMs: number, loadCpuMs: number, r
 }
 
 /** One measured phase against one bot: load for the duration, with the bot's CPU time and RSS around it. */
-async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean): Promise<PhaseResult> {
+async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean, thinkMs = 0): Promise<PhaseResult> {
   const cpuBefore = cpuMsOf(bot.pid);
   const selfBefore = process.cpuUsage();
   let rss = 0;
@@ -83,7 +88,7 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
     rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   }, 200);
   const connectionsBefore = connector.connections;
-  const load = await runLoad({ port: bot.port, connector, concurrency: options.conversations, durationMs, steps: ACCESS_INTAKE, expectReference, tag: bot.name });
+  const load = await runLoad({ port: bot.port, connector, concurrency: options.conversations, durationMs, steps: ACCESS_INTAKE, expectReference, tag: bot.name, thinkMs });
   clearInterval(sampler);
   rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   const self = process.cpuUsage(selfBefore);
@@ -118,7 +123,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const started = performance.now();
   const connector = await new BenchConnector().start();
   const database = await createThrowawayDatabase(options.provider, 'turns');
-  const bots: { name: string; label: string; process: BotProcess; expectReference: boolean; phases: PhaseResult[]; peakRssMiB: number }[] = [];
+  const bots: { name: string; label: string; process: BotProcess; expectReference: boolean; phases: PhaseResult[]; paced?: PhaseResult; peakRssMiB: number }[] = [];
   const machineBefore = machine();
   try {
     if (options.only !== 'helpdesk') {
@@ -147,6 +152,12 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         process.stderr.write(`profile: ${file}\n`);
       }
     }
+    if (options.pacedThinkMs > 0) {
+      for (const bot of bots) {
+        bot.paced = await phase(bot.process, connector, options, options.pacedDurationMs, bot.expectReference, options.pacedThinkMs);
+        process.stderr.write(`paced ${bot.name}: ${fixed(bot.paced.turnsPerSecond)} turns/s, p95 ${fixed(bot.paced.p95)} ms, errors ${bot.paced.errors}\n`);
+      }
+    }
     // Peak resident set over the bot's life (start-up, warm-up and every phase), read before it exits.
     for (const bot of bots) bot.peakRssMiB = memoryOf(bot.process.pid)?.peakRssMiB ?? NaN;
   } finally {
@@ -155,20 +166,36 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     await database.drop().catch((err) => process.stderr.write(`could not drop the bench database: ${String(err)}\n`));
   }
 
-  const summaries = bots.map((b) => ({ label: b.label, ...summarizeBot(b.name, b.phases, b.peakRssMiB) }));
+  const summaries = bots.map((b) => ({ label: b.label, ...summarizeBot(b.name, b.phases, b.peakRssMiB), paced: b.paced }));
   const echo = summaries.find((s) => s.name === 'echo');
   const helpdesk = summaries.find((s) => s.name === 'helpdesk');
   const pairRatios = echo && helpdesk ? echo.phases.map((p, i) => helpdesk.phases[i]!.turnsPerSecond / p.turnsPerSecond) : [];
   const ratio = pairRatios.length ? median(pairRatios) : NaN;
 
-  const title = `turns: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${options.conversations} concurrent conversations, full access intake (4 turns), ${options.repeat} × ${options.durationMs / 1000} s per bot, medians`;
+  const db = options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const paced = options.pacedThinkMs > 0;
   const text = [
-    title,
+    `turns: ${db}, ${options.conversations} concurrent conversations, each a full access intake (4 turns) again and again`,
+    `  saturated: no pause between turns, ${options.repeat} × ${options.durationMs / 1000} s per bot alternating, medians`,
+    paced ? `  paced: ${options.pacedThinkMs / 1000} s (±50%) pause between turns, like people, ${options.pacedDurationMs / 1000} s per bot` : '',
+    '  latency: activity sent → last reply of the turn received by the connector; errors: both phases',
     table(
-      ['bot', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'peak RSS MiB', 'CPU ms/turn'],
-      summaries.map((s) => [s.label, fixed(s.turnsPerSecond), fixed(s.p50), fixed(s.p95), fixed(s.p99), s.errors, fixed(s.peakRssMiB), fixed(s.botCpuMsPerTurn, 2)]),
+      ['bot', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', ...(paced ? ['paced p50', 'paced p95', 'paced p99'] : []), 'errors', 'peak RSS MiB', 'CPU ms/turn'],
+      summaries.map((s) => [
+        s.label,
+        fixed(s.turnsPerSecond),
+        fixed(s.p50),
+        fixed(s.p95),
+        fixed(s.p99),
+        ...(paced ? [fixed(s.paced?.p50 ?? NaN), fixed(s.paced?.p95 ?? NaN), fixed(s.paced?.p99 ?? NaN)] : []),
+        s.errors + (s.paced?.errors ?? 0),
+        fixed(s.peakRssMiB),
+        fixed(s.botCpuMsPerTurn, 2),
+      ]),
     ),
-  ].join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 
   const file = writeResult(`turns-${options.provider}`, {
     scenario: 'turns',
