@@ -1,4 +1,5 @@
 import type { Db, DbTx } from './db';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A request as stored (plain object). */
 export interface RequestRecord {
@@ -98,7 +99,18 @@ function isUniqueViolation(err: unknown): boolean {
 
 /** Stores requests and their events; writes that can race carry the version column. */
 export class RequestRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlRunnerOf(db);
+  }
+
+  /** Whether a request was filed with this idempotency key (plain SQL when available: asked on every filing). */
+  private async filedWith(idempotencyKey: string): Promise<boolean> {
+    if (!this.sql) return (await this.findByIdempotencyKey(idempotencyKey)) !== null;
+    const rows = await this.sql.query('SELECT "id" FROM "access_requests" WHERE "idempotency_key" = ?', [idempotencyKey]);
+    return rows.length > 0;
+  }
 
   /**
    * Files a request in one transaction: next yearly number, the request, its first event, and whatever
@@ -111,8 +123,10 @@ export class RequestRepository {
     formatReference: (year: number, n: number) => string,
     alsoInTransaction?: (tx: DbTx, request: RequestRecord) => Promise<void>,
   ): Promise<{ request: RequestRecord; created: boolean }> {
-    const existing = await this.findByIdempotencyKey(input.idempotencyKey);
-    if (existing) return { request: existing, created: false };
+    if (await this.filedWith(input.idempotencyKey)) {
+      const existing = await this.findByIdempotencyKey(input.idempotencyKey);
+      if (existing) return { request: existing, created: false };
+    }
     const year = now.getUTCFullYear();
     try {
       const request = await this.db.$transaction(async (tx) => {
