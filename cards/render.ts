@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ACData from 'adaptivecards-templating';
+import type * as ACData from 'adaptivecards-templating';
 import { compileTemplate, TemplateFallback, UnsupportedTemplateError } from './engine/templateCompiler';
 
 /** An Adaptive Card as JSON (what Teams receives in an attachment). */
@@ -39,7 +39,11 @@ export function readTemplate(name: string): AdaptiveCardJson {
 export function expandWithLibrary(name: string, data: object): AdaptiveCardJson {
   let template = templates.get(name);
   if (!template) {
-    template = new ACData.Template(readTemplate(name));
+    // Loaded on first need only: with every template compiled, the library (and its expression parser) stays out of
+    // memory and out of start-up.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Template } = require('adaptivecards-templating') as typeof ACData;
+    template = new Template(readTemplate(name));
     templates.set(name, template);
   }
   return template.expand({ $root: data }) as AdaptiveCardJson;
