@@ -1,13 +1,14 @@
 import {
   CallerIdConstants,
   CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
+  type ConfigurationBotFrameworkAuthentication,
   ConfigurationServiceClientCredentialFactory,
   StatusCodes,
   type TurnContext,
 } from 'botbuilder';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { ReusedConnectorClientsAuthentication } from './services/reusedConnectorClients';
 
 /** Extra authentication settings, used by tests to point the adapter at their own OpenID metadata. */
 export interface AdapterAuthOverrides {
@@ -51,7 +52,7 @@ export function createAdapter(config: Config, logger: Logger, overrides: Adapter
     MicrosoftAppType: config.MicrosoftAppId ? config.MicrosoftAppType : undefined,
     MicrosoftAppTenantId: config.MicrosoftAppTenantId,
   };
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  const auth = new ReusedConnectorClientsAuthentication(
     Object.keys(overrides).length ? { ...credentials, ...PUBLIC_CLOUD, ...overrides } : credentials,
     new ConfigurationServiceClientCredentialFactory(credentials),
   );

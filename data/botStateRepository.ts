@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTx } from './db';
+import { placeholders, sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A stored state item: its JSON document and current eTag. */
 export interface StateRow {
@@ -20,13 +21,32 @@ function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
 }
 
-/** Reads, writes (with optimistic concurrency) and deletes bot state items. */
+const UPSERT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?)
+  ON CONFLICT ("key") DO UPDATE SET "data" = excluded."data", "etag" = excluded."etag", "updated_at" = excluded."updated_at"`;
+const UPDATE_IF_ETAG = `UPDATE "bot_state_items" SET "data" = ?, "etag" = ?, "updated_at" = ? WHERE "key" = ? AND "etag" = ?`;
+const INSERT_IF_ABSENT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?) ON CONFLICT ("key") DO NOTHING`;
+
+/**
+ * Reads, writes (with optimistic concurrency) and deletes bot state items.
+ * @remarks Every turn reads and writes state: on a client opened by `openDatabase` this runs plain SQL
+ * ({@link SqlRunner}); on anything else (e.g. an interactive transaction), the same operations through Prisma.
+ */
 export class BotStateRepository {
-  constructor(private readonly db: DbTx) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: DbTx) {
+    this.sql = sqlRunnerOf(db);
+  }
 
   /** Rows for the keys that exist; unknown keys are simply absent. */
   async readMany(keys: string[]): Promise<StateRow[]> {
     if (keys.length === 0) return [];
+    if (this.sql) {
+      return this.sql.query<StateRow & Record<string, unknown>>(
+        `SELECT "key", "data", "etag" FROM "bot_state_items" WHERE "key" IN (${placeholders(keys.length)})`,
+        keys,
+      );
+    }
     return this.db.botStateItem.findMany({ where: { key: { in: keys } }, select: { key: true, data: true, etag: true } });
   }
 
@@ -38,6 +58,16 @@ export class BotStateRepository {
   async write(key: string, data: string, expectedEtag?: string): Promise<string> {
     const etag = randomUUID();
     const updatedAt = new Date();
+    if (this.sql) {
+      if (expectedEtag === undefined || expectedEtag === '*') {
+        await this.sql.execute(UPSERT, [key, data, etag, updatedAt]);
+        return etag;
+      }
+      if ((await this.sql.execute(UPDATE_IF_ETAG, [data, etag, updatedAt, key, expectedEtag])) === 1) return etag;
+      // Not updated: either someone else's eTag is there now, or the item does not exist (yet).
+      if ((await this.sql.execute(INSERT_IF_ABSENT, [key, data, etag, updatedAt])) === 1) return etag;
+      throw new StateConflictError(key);
+    }
     if (expectedEtag === undefined || expectedEtag === '*') {
       await this.db.botStateItem.upsert({ where: { key }, create: { key, data, etag, updatedAt }, update: { data, etag, updatedAt } });
       return etag;
@@ -58,6 +88,10 @@ export class BotStateRepository {
   /** Deletes the items; unknown keys are ignored. */
   async deleteMany(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
+    if (this.sql) {
+      await this.sql.execute(`DELETE FROM "bot_state_items" WHERE "key" IN (${placeholders(keys.length)})`, keys);
+      return;
+    }
     await this.db.botStateItem.deleteMany({ where: { key: { in: keys } } });
   }
 }

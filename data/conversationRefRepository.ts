@@ -1,4 +1,5 @@
 import type { DbTx } from './db';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** Where to reach a conversation later, as stored. */
 export interface StoredConversationRef {
@@ -13,12 +14,38 @@ export interface StoredConversationRef {
   reference: string;
 }
 
+const UPSERT = `INSERT INTO "conversation_refs" ("conversation_id", "scope", "user_id", "aad_object_id", "team_id", "channel_id", "locale", "reference", "updated_at")
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT ("conversation_id") DO UPDATE SET "scope" = excluded."scope", "user_id" = excluded."user_id",
+    "aad_object_id" = excluded."aad_object_id", "team_id" = excluded."team_id", "channel_id" = excluded."channel_id",
+    "locale" = excluded."locale", "reference" = excluded."reference", "updated_at" = excluded."updated_at"`;
+
 /** Stores and finds conversation references (for proactive messages). */
 export class ConversationRefRepository {
-  constructor(private readonly db: DbTx) {}
+  private readonly sql?: SqlRunner;
 
+  constructor(private readonly db: DbTx) {
+    this.sql = sqlRunnerOf(db);
+  }
+
+  /** Creates or replaces the reference (on the first message of every conversation: plain SQL when available). */
   async save(ref: StoredConversationRef): Promise<void> {
-    const data = { ...ref, updatedAt: new Date() };
+    const updatedAt = new Date();
+    if (this.sql) {
+      await this.sql.execute(UPSERT, [
+        ref.conversationId,
+        ref.scope,
+        ref.userId ?? null,
+        ref.aadObjectId ?? null,
+        ref.teamId ?? null,
+        ref.channelId ?? null,
+        ref.locale ?? null,
+        ref.reference,
+        updatedAt,
+      ]);
+      return;
+    }
+    const data = { ...ref, updatedAt };
     await this.db.conversationRef.upsert({ where: { conversationId: ref.conversationId }, create: data, update: data });
   }
 

@@ -1,9 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PrismaLibSql } from '@prisma/adapter-libsql';
+import v8 from 'node:v8';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
+import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner } from './sql';
+import { OneConnectionLibSql } from './sqliteConnection';
+
+/*
+ * Prisma's query compiler is a 4 MB WebAssembly module. V8 compiles it with Liftoff, then recompiles hot functions
+ * with TurboFan in the background: that second tier costs ~50 MB of resident memory and ~0.6 s of CPU at start-up,
+ * and saves nothing measurable per query here (bench: docs/PERFORMANCE.md). Keep the first tier only; this must run
+ * before the first client is created (wasm flags are read when a module is compiled).
+ */
+v8.setFlagsFromString('--liftoff-only');
 
 /**
  * The Prisma client type the repositories are written against.
@@ -18,6 +29,8 @@ export type DatabaseProvider = 'sqlite' | 'postgresql';
 export interface Database {
   prisma: Db;
   provider: DatabaseProvider;
+  /** Plain SQL on the same driver (see {@link SqlRunner}); repositories find it with `sqlRunnerOf(prisma)`. */
+  sql: SqlRunner;
   close(): Promise<void>;
 }
 
@@ -41,18 +54,41 @@ function sqliteFileUrl(url: string): string {
 export async function openDatabase(url: string): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Db;
+  let sql: SqlRunner;
+  let closePool = async () => undefined as void;
   if (provider === 'sqlite') {
-    prisma = new SqliteClient({ adapter: new PrismaLibSql({ url: sqliteFileUrl(url) }) });
+    const adapter = new OneConnectionLibSql({ url: sqliteFileUrl(url) });
+    prisma = new SqliteClient({ adapter });
     // WAL lets readers go on while one writer writes; wait instead of failing when the file is busy.
     await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
     await prisma.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
     await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
     await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
+    sql = adapter.runner();
   } else {
-    const pg = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+    // One pool for Prisma and for the plain-SQL runner.
+    const pool = new Pool({ connectionString: url, max: 10 });
+    const pg = new PostgresClient({ adapter: new PrismaPg(pool) });
     prisma = pg as unknown as Db;
+    const params = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
+    sql = {
+      provider: 'postgresql',
+      query: async <T extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) =>
+        (await pool.query(toPostgresPlaceholders(text), params(values))).rows as T[],
+      execute: async (text, values = []) => (await pool.query(toPostgresPlaceholders(text), params(values))).rowCount ?? 0,
+    };
+    closePool = () => pool.end();
   }
-  return { prisma, provider, close: () => prisma.$disconnect() };
+  registerSqlRunner(prisma, sql);
+  return {
+    prisma,
+    provider,
+    sql,
+    close: async () => {
+      await prisma.$disconnect();
+      await closePool();
+    },
+  };
 }
 
 /** True when the database answers a trivial query within the time limit. */

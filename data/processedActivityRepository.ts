@@ -1,11 +1,26 @@
 import type { DbTx } from './db';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
-/** Remembers which incoming activities were handled, so a duplicate delivery is processed once. */
+/**
+ * Remembers which incoming activities were handled, so a duplicate delivery is processed once.
+ * @remarks Claimed on every turn: plain SQL ({@link SqlRunner}) on a client opened by `openDatabase`, Prisma otherwise.
+ */
 export class ProcessedActivityRepository {
-  constructor(private readonly db: DbTx) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: DbTx) {
+    this.sql = sqlRunnerOf(db);
+  }
 
   /** Records the key; returns false when it was already recorded (a duplicate delivery). */
   async claim(key: string, now = new Date()): Promise<boolean> {
+    if (this.sql) {
+      const inserted = await this.sql.execute(
+        'INSERT INTO "processed_activities" ("key", "created_at") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING',
+        [key, now],
+      );
+      return inserted === 1;
+    }
     try {
       await this.db.processedActivity.create({ data: { key, createdAt: now } });
       return true;
@@ -17,6 +32,10 @@ export class ProcessedActivityRepository {
 
   /** Forgets a key, so that a redelivery of a turn that failed is processed again. */
   async release(key: string): Promise<void> {
+    if (this.sql) {
+      await this.sql.execute('DELETE FROM "processed_activities" WHERE "key" = ?', [key]);
+      return;
+    }
     await this.db.processedActivity.deleteMany({ where: { key } });
   }
 

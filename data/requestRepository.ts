@@ -1,4 +1,5 @@
 import type { Db, DbTx } from './db';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A request as stored (plain object). */
 export interface RequestRecord {
@@ -93,13 +94,27 @@ export class StaleRequestError extends Error {
   }
 }
 
+/** Statuses of a request still in the access managers' queue (not closed). */
+export const OPEN_REQUEST_STATUSES = ['submitted', 'in_progress', 'code_sent'] as const;
+
 function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
 }
 
 /** Stores requests and their events; writes that can race carry the version column. */
 export class RequestRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlRunnerOf(db);
+  }
+
+  /** Whether a request was filed with this idempotency key (plain SQL when available: asked on every filing). */
+  private async filedWith(idempotencyKey: string): Promise<boolean> {
+    if (!this.sql) return (await this.findByIdempotencyKey(idempotencyKey)) !== null;
+    const rows = await this.sql.query('SELECT "id" FROM "access_requests" WHERE "idempotency_key" = ?', [idempotencyKey]);
+    return rows.length > 0;
+  }
 
   /**
    * Files a request in one transaction: next yearly number, the request, its first event, and whatever
@@ -112,8 +127,10 @@ export class RequestRepository {
     formatReference: (year: number, n: number) => string,
     alsoInTransaction?: (tx: DbTx, request: RequestRecord) => Promise<void>,
   ): Promise<{ request: RequestRecord; created: boolean }> {
-    const existing = await this.findByIdempotencyKey(input.idempotencyKey);
-    if (existing) return { request: existing, created: false };
+    if (await this.filedWith(input.idempotencyKey)) {
+      const existing = await this.findByIdempotencyKey(input.idempotencyKey);
+      if (existing) return { request: existing, created: false };
+    }
     const year = now.getUTCFullYear();
     try {
       const request = await this.db.$transaction(async (tx) => {
@@ -156,6 +173,40 @@ export class RequestRepository {
   /** A requester's requests, newest first. */
   async listByRequester(requesterUserId: string, limit = 20): Promise<RequestRecord[]> {
     return this.db.accessRequest.findMany({ where: { requesterUserId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: limit });
+  }
+
+  /**
+   * The access managers' queue: open requests, oldest first.
+   * @remarks One query per open status, each reading at most `limit` rows from the (status, created_at) index, then
+   * merged: the time stays flat however many closed requests pile up, and however long the backlog is.
+   */
+  async listOpen(limit = 50): Promise<RequestRecord[]> {
+    const perStatus = await Promise.all(
+      OPEN_REQUEST_STATUSES.map((status) =>
+        this.db.accessRequest.findMany({ where: { status }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit }),
+      ),
+    );
+    return perStatus
+      .flat()
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id)
+      .slice(0, limit);
+  }
+
+  /** How many requests have each of these statuses (default: the open ones); statuses with none count 0. */
+  async countByStatus(statuses: readonly string[] = OPEN_REQUEST_STATUSES): Promise<Record<string, number>> {
+    const groups = await this.db.accessRequest.groupBy({ by: ['status'], where: { status: { in: [...statuses] } }, _count: { _all: true } });
+    const counts: Record<string, number> = Object.fromEntries(statuses.map((s) => [s, 0]));
+    for (const g of groups) counts[g.status] = g._count._all;
+    return counts;
+  }
+
+  /** Requests whose secret code was sent and expires at or before `cutoff`, soonest first (the reminder sweep's query). */
+  async listCodeSentDueBy(cutoff: Date, limit = 100): Promise<RequestRecord[]> {
+    return this.db.accessRequest.findMany({
+      where: { status: 'code_sent', codeExpiresAt: { lte: cutoff } },
+      orderBy: [{ codeExpiresAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+    });
   }
 
   /**

@@ -86,4 +86,27 @@ export class RetentionRepository {
   async purgeExpiredRateLimits(before: Date): Promise<number> {
     return (await this.db.rateLimitCounter.deleteMany({ where: { expire: { lt: before } } })).count;
   }
+
+  /**
+   * Erases the transcripts of help-desk conversations that ended (or were left) before the cutoff: message texts
+   * and the names on the session and its messages; dates, directions and statuses stay.
+   * @returns how many messages were emptied.
+   */
+  async eraseEndedHandoffs(endedBefore: Date): Promise<number> {
+    const ended = { status: { in: ['ended', 'cancelled'] }, endedAt: { lt: endedBefore } };
+    const messages = await this.db.handoffMessage.updateMany({
+      where: { session: { is: ended }, OR: [{ text: { not: null } }, { authorName: { not: null } }] },
+      data: { text: null, authorName: null },
+    });
+    await this.db.handoffSession.updateMany({
+      where: { ...ended, OR: [{ userName: { not: null } }, { agentName: { not: null } }, { endedByName: { not: null } }] },
+      data: { userName: null, agentName: null, endedByName: null, userAadObjectId: null, agentAadObjectId: null },
+    });
+    return messages.count;
+  }
+
+  /** Deletes notifications delivered before the cutoff (their payloads may name the people concerned). */
+  async purgeSentOutbox(before: Date): Promise<number> {
+    return (await this.db.outboxMessage.deleteMany({ where: { status: 'sent', sentAt: { lt: before } } })).count;
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type TurnContext } from 'botbuilder';
-import { Dialog, DialogTurnStatus, type DialogContext, type DialogInstance, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, DialogTurnStatus, type DialogContext, type DialogInstance, type DialogTurnResult } from './framework';
 import { filedCard } from '../cards/intakeFiled';
 import { intakeFormCard } from '../cards/intakeForm';
 import { summaryCard } from '../cards/intakeSummary';

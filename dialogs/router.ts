@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+import { DialogSet, type DialogState } from './framework';
 import { knowledgeAnswerCard } from '../cards/answer';
 import { cardAttachment, type AdaptiveCardJson } from '../cards/render';
 import { requestListCard } from '../cards/requestList';

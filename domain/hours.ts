@@ -1,4 +1,4 @@
-import Holidays from 'date-holidays';
+import type Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
 
 /** The time zone RAMQ's published phone hours are expressed in. */
@@ -28,7 +28,17 @@ const WEDNESDAY = 3;
 /** How far ahead {@link ramqLinesStatus} looks for the next opening (covers the longest holiday stretch with room to spare). */
 const LOOKAHEAD_DAYS = 30;
 
-const holidays = new Holidays('CA', 'QC', { timezone: RAMQ_ZONE });
+let holidays: Holidays | undefined;
+
+/** Québec's holiday calendar, loaded on the first hours question (date-holidays holds every country's rules: ~20 MiB). */
+function quebecHolidays(): Holidays {
+  if (!holidays) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const HolidaysClass = require('date-holidays') as typeof Holidays;
+    holidays = new HolidaysClass('CA', 'QC', { timezone: RAMQ_ZONE });
+  }
+  return holidays;
+}
 
 /** The date as a local day in America/Toronto. */
 function localDay(date: Date | DateTime): DateTime {
@@ -53,7 +63,7 @@ function holidayDates(year: number): ReadonlySet<string> {
   let dates = holidaysByYear.get(year);
   if (!dates) {
     // date-holidays gives `date` as local "yyyy-MM-dd hh:mm:ss" in the configured zone.
-    dates = new Set(holidays.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    dates = new Set(quebecHolidays().getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
     holidaysByYear.set(year, dates);
   }
   return dates;

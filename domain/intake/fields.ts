@@ -144,15 +144,27 @@ const practiceLocationSchema = () =>
     .min(LIMITS.practiceLocation.min, 'practiceLocationTooShort')
     .max(LIMITS.practiceLocation.max, 'practiceLocationTooLong');
 
-const emailSchema = (ctx: IntakeContext, mustDifferFromRequester: boolean) => {
-  const ownEmail = ctx.requesterEmail?.trim().toLowerCase();
-  return text()
-    .overwrite((v) => normalizeText(v).toLowerCase())
+/** Syntax only; the rules that depend on who asks and on the configuration are {@link emailContextError}. */
+const emailSchema = () =>
+  text()
+    .overwrite(normalizeEmail)
     .min(1, 'required')
-    .refine(isValidEmail, 'emailInvalid')
-    .refine((v) => !isSharedMailbox(v, ctx.sharedMailboxLocalParts ?? DEFAULT_SHARED_MAILBOX_LOCAL_PARTS), 'emailSharedMailbox')
-    .refine((v) => !(mustDifferFromRequester && ownEmail && v === ownEmail), 'emailSameAsRequester');
-};
+    .refine(isValidEmail, 'emailInvalid');
+
+function normalizeEmail(value: string): string {
+  return normalizeText(value).toLowerCase();
+}
+
+/**
+ * The email rules that depend on the context: not a shared mailbox (configured list), and for a manager's request
+ * not the manager's own address. Checked after the schema, on the normalized address.
+ */
+function emailContextError(email: string, ctx: IntakeContext, mustDifferFromRequester: boolean): ValidationCode | undefined {
+  if (isSharedMailbox(email, ctx.sharedMailboxLocalParts ?? DEFAULT_SHARED_MAILBOX_LOCAL_PARTS)) return 'emailSharedMailbox';
+  const ownEmail = ctx.requesterEmail?.trim().toLowerCase();
+  if (mustDifferFromRequester && ownEmail && email === ownEmail) return 'emailSameAsRequester';
+  return undefined;
+}
 
 const ramqUserCodeSchema = () =>
   text()
@@ -180,25 +192,34 @@ const supervisorAuthorizedSchema = () =>
     .refine((v) => v.trim() === 'true', 'supervisorAuthorizationRequired')
     .transform((): true => true);
 
+/** Builds each field's schema once; zod compiles a schema on its first use, so rebuilding them per message costs ~0.5 ms. */
+let fieldSchemas: Record<IntakeField, z.ZodType> | undefined;
+const kindSchemas = new Map<string, z.ZodType>();
+
 /**
- * The zod schema of one request kind as filed by one role.
- * @remarks Unknown keys are dropped; each issue's message is a {@link ValidationCode}.
+ * The zod schema of one request kind as filed by one role (field syntax; see {@link emailContextError} for the rest).
+ * @remarks Unknown keys are dropped; each issue's message is a {@link ValidationCode}. Built once per kind and role.
  */
-export function intakeSchema(kind: RequestKind, role: RequesterRole, ctx: IntakeContext = {}) {
-  const mustDiffer = kind !== 'withdrawal' && role === 'manager';
-  const all = {
-    lastName: nameSchema(),
-    firstName: nameSchema(),
-    practiceLocation: practiceLocationSchema(),
-    email: emailSchema(ctx, mustDiffer),
-    ramqUserCode: ramqUserCodeSchema(),
-    employeeNumber: employeeNumberSchema(),
-    jobTitle: jobTitleSchema(),
-    supervisorAuthorized: supervisorAuthorizedSchema(),
-  } satisfies Record<IntakeField, z.ZodType>;
-  const shape: Partial<Record<IntakeField, z.ZodType>> = {};
-  for (const field of fieldsFor(kind, role)) shape[field] = all[field];
-  return z.object(shape);
+export function intakeSchema(kind: RequestKind, role: RequesterRole): z.ZodType {
+  const key = `${kind}|${role}`;
+  let schema = kindSchemas.get(key);
+  if (!schema) {
+    fieldSchemas ??= {
+      lastName: nameSchema(),
+      firstName: nameSchema(),
+      practiceLocation: practiceLocationSchema(),
+      email: emailSchema(),
+      ramqUserCode: ramqUserCodeSchema(),
+      employeeNumber: employeeNumberSchema(),
+      jobTitle: jobTitleSchema(),
+      supervisorAuthorized: supervisorAuthorizedSchema(),
+    };
+    const shape: Partial<Record<IntakeField, z.ZodType>> = {};
+    for (const field of fieldsFor(kind, role)) shape[field] = fieldSchemas[field];
+    schema = z.object(shape);
+    kindSchemas.set(key, schema);
+  }
+  return schema;
 }
 
 function asRecord(raw: unknown): Record<string, unknown> {
@@ -212,18 +233,26 @@ export function echoValue(value: unknown): string {
   return '';
 }
 
-function run<V>(schema: z.ZodType, fields: readonly string[], raw: unknown): ValidationResult<V> {
+function run<V>(schema: z.ZodType, fields: readonly string[], raw: unknown, emailRule?: (email: string) => ValidationCode | undefined): ValidationResult<V> {
   const input = asRecord(raw);
   const result = schema.safeParse(input);
-  if (result.success) return { ok: true, values: result.data as V };
+  const errors: FieldErrors = {};
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      if (!field || errors[field]) continue;
+      errors[field] = (VALIDATION_CODES as readonly string[]).includes(issue.message) ? (issue.message as ValidationCode) : 'invalidType';
+    }
+  }
+  // The context rules come after the field's own rules: they apply only to an address the schema accepted.
+  if (emailRule && fields.includes('email') && !errors.email && typeof input.email === 'string') {
+    const email = result.success ? String((result.data as { email: string }).email) : normalizeEmail(input.email);
+    const code = emailRule(email);
+    if (code) errors.email = code;
+  }
+  if (result.success && Object.keys(errors).length === 0) return { ok: true, values: result.data as V };
   const values: RawValues = {};
   for (const field of fields) values[field] = echoValue(input[field]);
-  const errors: FieldErrors = {};
-  for (const issue of result.error.issues) {
-    const field = String(issue.path[0] ?? '');
-    if (!field || errors[field]) continue;
-    errors[field] = (VALIDATION_CODES as readonly string[]).includes(issue.message) ? (issue.message as ValidationCode) : 'invalidType';
-  }
   return { ok: false, values, errors };
 }
 
@@ -234,12 +263,15 @@ export function validateIntake(
   raw: Record<string, unknown>,
   ctx: IntakeContext = {},
 ): ValidationResult<IntakeValues> {
-  return run<IntakeValues>(intakeSchema(kind, role, ctx), fieldsFor(kind, role), raw);
+  const mustDiffer = role === 'manager';
+  return run<IntakeValues>(intakeSchema(kind, role), fieldsFor(kind, role), raw, (email) => emailContextError(email, ctx, mustDiffer));
 }
 
 /** Validates a withdrawal request's card submission (the professional's identity). */
 export function validateWithdrawal(raw: Record<string, unknown>, ctx: IntakeContext = {}): ValidationResult<WithdrawalValues> {
-  return run<WithdrawalValues>(intakeSchema('withdrawal', 'supervisor', ctx), fieldsFor('withdrawal', 'supervisor'), raw);
+  return run<WithdrawalValues>(intakeSchema('withdrawal', 'supervisor'), fieldsFor('withdrawal', 'supervisor'), raw, (email) =>
+    emailContextError(email, ctx, false),
+  );
 }
 
 const triageSchema = z.object({

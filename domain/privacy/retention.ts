@@ -23,6 +23,8 @@ export interface RetentionReport {
   purgedConversationStates: number;
   purgedUserStates: number;
   purgedRateLimits: number;
+  erasedTranscriptMessages: number;
+  purgedSentNotifications: number;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface RetentionReport {
  *   personal fields, keeping reference, kind, role, status and dates for statistics;
  * - the bot state of conversations idle for `idleConversationDays` is deleted (it may hold what an abandoned
  *   intake had typed), and the user state (language choice) after `retentionDays` without activity;
+ * - transcripts of help-desk conversations ended more than `retentionDays` ago lose their texts and names;
+ * - delivered notifications are deleted after `idleConversationDays`;
  * - duplicate-delivery keys and finished rate-limit windows are deleted.
  * @remarks Every step is idempotent and safe when several instances sweep at once.
  */
@@ -56,6 +60,16 @@ export class RetentionPolicy {
     const purgedConversationStates = await this.store.purgeIdleConversationState(new Date(now.getTime() - this.settings.idleConversationDays * DAY_MS));
     const purgedUserStates = await this.store.purgeIdleUserState(this.erasureCutoff(now));
     const purgedRateLimits = await this.store.purgeExpiredRateLimits(new Date(now.getTime() - 60 * 60 * 1000));
-    return { erasedRequests, purgedProcessedActivities, purgedConversationStates, purgedUserStates, purgedRateLimits };
+    const erasedTranscriptMessages = await this.store.eraseEndedHandoffs(this.erasureCutoff(now));
+    const purgedSentNotifications = await this.store.purgeSentOutbox(new Date(now.getTime() - this.settings.idleConversationDays * DAY_MS));
+    return {
+      erasedRequests,
+      purgedProcessedActivities,
+      purgedConversationStates,
+      purgedUserStates,
+      purgedRateLimits,
+      erasedTranscriptMessages,
+      purgedSentNotifications,
+    };
   }
 }

@@ -106,7 +106,7 @@ for (const provider of providersUnderTest()) {
     test('when less than the retention period has passed since closing, then nothing is erased, and only stale duplicate keys and rate windows go', async () => {
       clock.set(new Date(t0.getTime() + 2 * DAY));
       const report = await policy.sweep();
-      expect(report).toEqual({ erasedRequests: 0, purgedProcessedActivities: 1, purgedConversationStates: 0, purgedUserStates: 0, purgedRateLimits: 1 });
+      expect(report).toEqual({ erasedRequests: 0, purgedProcessedActivities: 1, purgedConversationStates: 0, purgedUserStates: 0, purgedRateLimits: 1, erasedTranscriptMessages: 0, purgedSentNotifications: 0 });
       expect((await repo.findById(ids.cancelled))!.lastName).toBe(subjects.cancelled.lastName);
     });
 

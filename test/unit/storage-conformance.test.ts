@@ -1,6 +1,7 @@
 import type { Storage, StoreItems } from 'botbuilder';
 import { MemoryStorage } from 'botbuilder';
 import { DatabaseStorage } from '../../bot/services/databaseStorage';
+import type { DbTx } from '../../data/db';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 /**
@@ -115,5 +116,10 @@ for (const provider of providersUnderTest()) {
   conformance(`DatabaseStorage on ${provider}`, async () => {
     const db = await createTestDatabase(provider);
     return { storage: new DatabaseStorage(db.prisma), dispose: () => db.dispose() };
+  });
+  // A client without the plain-SQL runner (e.g. an extended one) goes through Prisma: same contract.
+  conformance(`DatabaseStorage on ${provider} through Prisma`, async () => {
+    const db = await createTestDatabase(provider);
+    return { storage: new DatabaseStorage(db.prisma.$extends({}) as unknown as DbTx), dispose: () => db.dispose() };
   });
 }

@@ -1,0 +1,146 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BenchConnector } from './connector';
+import { createThrowawayDatabase, type BenchProvider } from './databases';
+import { ACCESS_INTAKE } from './intake';
+import { median, runLoad } from './load';
+import { memoryOf } from './procStats';
+import { fixed, machine, table, writeResult } from './report';
+
+export interface StartupOptions {
+  provider: BenchProvider;
+  /** Conversations the bot stores before its memory is read (default 10k). */
+  stored: number;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const ENTRY = path.join(ROOT, 'dist', 'bot', 'index.js');
+const RESTARTS = 5;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function healthy(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+interface Started {
+  pid: number;
+  port: number;
+  /** Spawn → first 200 from /healthz, in ms. */
+  healthyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node dist/bot/index.js` (what `npm start` runs) and polls /healthz every 5 ms until it answers 200. */
+async function startBot(databaseUrl: string): Promise<Started> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--no-deprecation', ENTRY], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', PORT: String(port), LOCAL_CHAT: 'false', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  child.stdout?.pipe(process.stderr);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  while (!(await healthy(port))) {
+    if (exited) throw new Error('the bot exited before /healthz answered');
+    if (performance.now() - t0 > 60_000) throw new Error('/healthz did not answer within 60 s');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const healthyMs = performance.now() - t0;
+  return {
+    pid: child.pid!,
+    port,
+    healthyMs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Start-up time to a healthy /healthz (`node dist/bot/index.js` after `npm run build`): the first start on an empty
+ * database (migrations included) and restarts on the migrated one; then the bot's memory after it has stored N
+ * conversations (each a first message: welcome and triage card, state, conversation reference).
+ */
+export async function runStartup(options: StartupOptions): Promise<{ table: string; file: string }> {
+  if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build`);
+  const database = await createThrowawayDatabase(options.provider, 'startup');
+  const connector = await new BenchConnector().start();
+  let result: Record<string, unknown>;
+  try {
+    const first = await startBot(database.url);
+    await first.stop();
+    const restarts: number[] = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      const again = await startBot(database.url);
+      restarts.push(again.healthyMs);
+      await again.stop();
+    }
+    const bot = await startBot(database.url);
+    const idle = memoryOf(bot.pid);
+    const t0 = performance.now();
+    const load = await runLoad({
+      port: bot.port,
+      connector,
+      concurrency: 50,
+      durationMs: 10 * 60_000,
+      totalConversations: options.stored,
+      steps: ACCESS_INTAKE.slice(0, 1),
+      expectReference: false,
+      tag: 'stored',
+    });
+    const storeSeconds = (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = memoryOf(bot.pid);
+    await bot.stop();
+    result = {
+      firstStartMs: first.healthyMs,
+      restartMs: restarts,
+      restartMedianMs: median(restarts),
+      rssIdleMiB: idle?.rssMiB,
+      storedConversations: load.intakes,
+      storeErrors: load.errors,
+      storeSeconds,
+      rssAfterMiB: after?.rssMiB,
+      peakRssMiB: after?.peakRssMiB,
+    };
+  } finally {
+    await connector.stop();
+    await database.drop().catch((err) => process.stderr.write(`could not drop the bench database: ${String(err)}\n`));
+  }
+  const r = result as { firstStartMs: number; restartMedianMs: number; rssIdleMiB: number; storedConversations: number; storeErrors: number; rssAfterMiB: number; peakRssMiB: number };
+  const text = [
+    `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz`,
+    table(
+      ['first start (migrations) ms', `restart ms (median of ${RESTARTS})`, 'RSS idle MiB', `RSS after ${r.storedConversations} conversations MiB`, 'peak RSS MiB', 'errors'],
+      [[fixed(r.firstStartMs, 0), fixed(r.restartMedianMs, 0), fixed(r.rssIdleMiB), fixed(r.rssAfterMiB), fixed(r.peakRssMiB), r.storeErrors]],
+    ),
+  ].join('\n');
+  const file = writeResult(`startup-${options.provider}`, { scenario: 'startup', options, machine: machine(), ...result });
+  return { table: text, file };
+}
