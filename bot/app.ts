@@ -118,6 +118,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     onEnqueued: () => outboxSignal.notify(),
     requesterOf: async (requestId) => (await requestRepository.findById(requestId))?.requesterUserId ?? null,
   });
+  const audit = new AuditLog(new AccessLogRepository(db.prisma), clock);
   const interceptors: TurnInterceptor[] = [
     teamInstallationInterceptor(teams, logger, async (teamId) => {
       if ((await outboxRepository.requeueTeam(teamId, clock())) > 0) outboxSignal.notify();
@@ -128,8 +129,9 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       managersTeamId: config.ACCESS_MANAGERS_TEAM_ID,
       agentsLang: resolveLang(config.DEFAULT_LOCALE),
       logger,
+      audit,
     }),
-    new ManagersChannel({ config, logger, managers, clock }),
+    new ManagersChannel({ config, logger, managers, clock, audit }),
   ];
   const bot = new HelpdeskBot({
     config,
@@ -141,7 +143,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     interceptors,
     services: {
       requests,
-      audit: new AuditLog(new AccessLogRepository(db.prisma), clock),
+      audit,
       profileOf: (context) => teamsProfileOf(context, logger),
       retentionDays: config.RETENTION_DAYS,
       handoff,

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../domain/privacy/auditLog';
 import { randomUUID } from 'node:crypto';
 import { MessageFactory, TurnContext, type Activity } from 'botbuilder';
 import { HANDOFF_ACCEPT_VERB, HANDOFF_END_VERB, HANDOFF_TRANSCRIPT_VERB } from '../../cards/handoffAgent';
@@ -19,6 +20,8 @@ export interface HandoffRelayOptions {
   agentsTeamId?: string;
   /** The access managers' team: its members may also read transcripts (from a request's card). */
   managersTeamId?: string;
+  /** The access log: a transcript shown from a request's card is a read of that request's data. */
+  audit?: AuditLog;
   /** Language of the agents' side (cards and thread notices). */
   agentsLang: Lang;
   logger: Logger;
@@ -75,6 +78,8 @@ export function handoffRelayInterceptor(service: HandoffService, options: Handof
         await reply(context, agentsT(sessionId !== undefined ? 'handoff:thread.notFound' : 'handoff:transcript.none'));
         return true;
       }
+      const from = context.activity.from;
+      await options.audit?.record({ userId: from.id, aadObjectId: from.aadObjectId ?? null }, requestId ?? null, 'transcript.viewed');
       await context.sendActivities(await transcriptActivities(service, sessions, agentsT, options.agentsLang));
       return true;
     }

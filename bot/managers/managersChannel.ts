@@ -4,6 +4,7 @@ import { managerQueueCard } from '../../cards/managerQueue';
 import { cardAttachment } from '../../cards/render';
 import { resolveLang, translator } from '../../domain/i18n';
 import { MANAGER_VERBS, REGISTRATION_DONE_VERB, isManagerVerb } from '../../domain/requests/lifecycle';
+import type { AuditLog } from '../../domain/privacy/auditLog';
 import type { ManagerOutcome, ManagerService } from '../../domain/requests/managerService';
 import type { Actor } from '../../domain/requests/requestService';
 import type { TurnInput } from '../../dialogs/turnInput';
@@ -52,6 +53,8 @@ export interface ManagersChannelDeps {
   logger: Logger;
   managers: ManagerService;
   clock: () => Date;
+  /** The access log: the queue view and every manager action are recorded (who, when, which request). */
+  audit?: AuditLog;
 }
 
 /**
@@ -122,7 +125,9 @@ export class ManagersChannel implements TurnInterceptor {
       await context.sendActivity(scope.t('managers:replies.notFound'));
       return;
     }
-    const outcome = await this.deps.managers.act(this.actor(context), action, id, { reason: data.reason });
+    const actor = this.actor(context);
+    const outcome = await this.deps.managers.act(actor, action, id, { reason: data.reason });
+    if (outcome.ok) await this.deps.audit?.record(actor, id, `manager.${action}`);
     if (outcome.ok) {
       this.deps.logger.info({ requestId: id, action, status: outcome.request.status }, 'request changed by an access manager');
       return;
@@ -152,6 +157,8 @@ export class ManagersChannel implements TurnInterceptor {
 
   private async showQueue(context: TurnContext, scope: TurnScope): Promise<void> {
     const queue = await this.deps.managers.queue();
+    // The queue shows the subjects' names: the read is recorded before it is shown.
+    await this.deps.audit?.recordMany(this.actor(context), queue.requests.map((r) => r.id), 'queue.viewed');
     const card = managerQueueCard(scope.t, scope.lang, { cardId: randomUUID(), now: this.deps.clock(), requests: queue.requests, counts: queue.counts, total: queue.total });
     await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
   }

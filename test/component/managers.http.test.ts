@@ -145,6 +145,10 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
       ['completed', 'Luc Gagnon'],
     ]);
     expect(events[1].actorId).toBe(luc.userId);
+    // Each manager action is in the access log: who, which request, what.
+    const id = (await request(reference)).id;
+    const logged = await app.db.prisma.accessLogEntry.findMany({ where: { requestId: id, actorId: luc.userId }, orderBy: { id: 'asc' } });
+    expect(logged.map((l) => l.action)).toEqual(expect.arrayContaining(['manager.claim', 'manager.codeSent', 'manager.complete']));
   });
 
   test('when a manager rejects without a reason, then nothing changes; with a reason, the card and the requester show it', async () => {
@@ -220,6 +224,9 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
     const shown = [...text.matchAll(/DMA-\d{4}-\d{5}/g)].map((m) => m[0]);
     expect(shown).toEqual(open.map((r) => r.reference));
     expect(text).toMatch(/depuis 2 min/);
+    // The queue shows the subjects: its reads are in the access log, one row per request shown.
+    const reads = await app.db.prisma.accessLogEntry.findMany({ where: { actorId: luc.userId, action: 'queue.viewed' } });
+    expect(reads.map((r) => r.requestId).sort()).toEqual(open.map((r) => r.id).sort());
     expect(cardVerbs(queue)).toEqual(['menu.queue']);
     // « Actualiser » (verb menu.queue) shows it again; the same verb from a personal chat is refused.
     await post(app, luc.execute({ conversationId: MANAGERS_TEAM_ID, activityId: 'queue-card', card: queue }, 'menu.queue'));
