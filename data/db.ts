@@ -68,6 +68,9 @@ export async function openDatabase(url: string): Promise<Database> {
   } else {
     // One pool for Prisma and for the plain-SQL runner.
     const pool = new Pool({ connectionString: url, max: 10 });
+    // An idle connection the server ends (restart, failover, a dropped database) must not crash the process:
+    // the pool discards it and the next query opens a new one.
+    pool.on('error', () => undefined);
     const pg = new PostgresClient({ adapter: new PrismaPg(pool) });
     prisma = pg as unknown as Db;
     const params = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
@@ -80,13 +83,18 @@ export async function openDatabase(url: string): Promise<Database> {
     closePool = () => pool.end();
   }
   registerSqlRunner(prisma, sql);
+  let closing: Promise<void> | undefined;
   return {
     prisma,
     provider,
     sql,
-    close: async () => {
-      await prisma.$disconnect();
-      await closePool();
+    close: () => {
+      // Idempotent: a shutdown path and a test may both close the same database.
+      closing ??= (async () => {
+        await prisma.$disconnect();
+        await closePool();
+      })();
+      return closing;
     },
   };
 }
