@@ -80,14 +80,17 @@ export async function openDatabase(url: string): Promise<Database> {
     closePool = () => pool.end();
   }
   registerSqlRunner(prisma, sql);
+  let closing: Promise<void> | undefined;
   return {
     prisma,
     provider,
     sql,
-    close: async () => {
-      await prisma.$disconnect();
-      await closePool();
-    },
+    // Closing twice (a test's cleanup after a graceful stop) is harmless.
+    close: () =>
+      (closing ??= (async () => {
+        await prisma.$disconnect();
+        await closePool();
+      })()),
   };
 }
 
