@@ -10,6 +10,8 @@
  *   --think S  --paced S                   turns scenario: the paced phase after the saturated ones — pause between
  *                                          turns (1 s ±50%, 0 skips the phase) and its length (10 s)
  *   --only echo|helpdesk                   turns scenario: run one bot only
+ *   --bot-node-options="FLAGS"             turns and startup scenarios: NODE_OPTIONS for the help-desk bot (e.g.
+ *                                          heap limits: --bot-node-options="--max-semi-space-size=2")
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
  *                                          `npx tsx bench/profileSummary.ts FILE`
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
       stored: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       tsx: { type: 'boolean', default: false },
+      'bot-node-options': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
       const res = await runStorage({ provider, sizes });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else if (scenario === 'startup') {
-      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)) });
+      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)), botNodeOptions: values['bot-node-options'] });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else {
       const res = await runTurns({
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
         pacedThinkMs: values.think === '0' ? 0 : positive('think', values.think, 1) * 1000,
         pacedDurationMs: positive('paced', values.paced, 10) * 1000,
         tsx: values.tsx,
+        botNodeOptions: values['bot-node-options'],
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
       });

@@ -14,6 +14,8 @@ export interface StartupOptions {
   provider: BenchProvider;
   /** Conversations the bot stores before its memory is read (default 10k). */
   stored: number;
+  /** NODE_OPTIONS for the bot (e.g. heap limits). */
+  botNodeOptions?: string;
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -50,12 +52,20 @@ interface Started {
 }
 
 /** Spawns `node dist/bot/index.js` (what `npm start` runs) and polls /healthz every 5 ms until it answers 200. */
-async function startBot(databaseUrl: string): Promise<Started> {
+async function startBot(databaseUrl: string, nodeOptions?: string): Promise<Started> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--no-deprecation', ENTRY], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', PORT: String(port), LOCAL_CHAT: 'false', LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      LOCAL_CHAT: 'false',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   child.stdout?.pipe(process.stderr);
@@ -93,15 +103,15 @@ export async function runStartup(options: StartupOptions): Promise<{ table: stri
   const connector = await new BenchConnector().start();
   let result: Record<string, unknown>;
   try {
-    const first = await startBot(database.url);
+    const first = await startBot(database.url, options.botNodeOptions);
     await first.stop();
     const restarts: number[] = [];
     for (let i = 0; i < RESTARTS; i++) {
-      const again = await startBot(database.url);
+      const again = await startBot(database.url, options.botNodeOptions);
       restarts.push(again.healthyMs);
       await again.stop();
     }
-    const bot = await startBot(database.url);
+    const bot = await startBot(database.url, options.botNodeOptions);
     const idle = memoryOf(bot.pid);
     const t0 = performance.now();
     const load = await runLoad({
@@ -135,7 +145,7 @@ export async function runStartup(options: StartupOptions): Promise<{ table: stri
   }
   const r = result as { firstStartMs: number; restartMedianMs: number; rssIdleMiB: number; storedConversations: number; storeErrors: number; rssAfterMiB: number; peakRssMiB: number };
   const text = [
-    `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz`,
+    `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz${options.botNodeOptions ? `, NODE_OPTIONS=${options.botNodeOptions}` : ''}`,
     table(
       ['first start (migrations) ms', `restart ms (median of ${RESTARTS})`, 'RSS idle MiB', `RSS after ${r.storedConversations} conversations MiB`, 'peak RSS MiB', 'errors'],
       [[fixed(r.firstStartMs, 0), fixed(r.restartMedianMs, 0), fixed(r.rssIdleMiB), fixed(r.rssAfterMiB), fixed(r.peakRssMiB), r.storeErrors]],

@@ -18,6 +18,8 @@ export interface TurnsOptions {
   cpuProfDir?: string;
   /** Folder for CPU profiles of the measured phases only (V8 profiler through the inspector), or undefined. */
   profileDir?: string;
+  /** NODE_OPTIONS for the help-desk bot only (e.g. heap limits, to see their effect on RSS and throughput). */
+  botNodeOptions?: string;
   /** Run the bots from their TypeScript sources through tsx instead of dist/. */
   tsx?: boolean;
   /** Think time of the paced phase (ms; 0 skips it) and its length (ms). */
@@ -130,7 +132,8 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
       bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN });
     }
     if (options.only !== 'echo') {
-      const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      const env: Record<string, string> = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      if (options.botNodeOptions) env.NODE_OPTIONS = options.botNodeOptions;
       bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: await spawnBot('helpdesk', 'helpdeskBot', { env, cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: true, phases: [], peakRssMiB: NaN });
     }
     for (const bot of bots) {
@@ -176,6 +179,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const paced = options.pacedThinkMs > 0;
   const text = [
     `turns: ${db}, ${options.conversations} concurrent conversations, each a full access intake (4 turns) again and again`,
+    options.botNodeOptions ? `  help-desk bot run with NODE_OPTIONS=${options.botNodeOptions}` : '',
     `  saturated: no pause between turns, ${options.repeat} × ${options.durationMs / 1000} s per bot alternating, medians`,
     paced ? `  paced: ${options.pacedThinkMs / 1000} s (±50%) pause between turns, like people, ${options.pacedDurationMs / 1000} s per bot` : '',
     '  latency: activity sent → last reply of the turn received by the connector; errors: both phases',
