@@ -10,6 +10,16 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/** A Teams team id, as Teams sends it or as copied from a Teams link (URL-encoded): stored decoded. */
+const teamIdText = optionalText.transform((v) => {
+  if (v === undefined) return v;
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+});
+
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -35,9 +45,9 @@ export const configSchema = z
       .trim()
       .default('fr-CA')
       .refine((v) => /^(fr|en)(-[A-Za-z]{2})?$/.test(v), { message: 'must be a French or English locale such as fr-CA or en-CA' }),
-    ACCESS_MANAGERS_TEAM_ID: optionalText,
+    ACCESS_MANAGERS_TEAM_ID: teamIdText,
     ACCESS_MANAGERS_CHANNEL_ID: optionalText,
-    HELPDESK_AGENTS_TEAM_ID: optionalText,
+    HELPDESK_AGENTS_TEAM_ID: teamIdText,
     HELPDESK_AGENTS_CHANNEL_ID: optionalText,
     /** Minutes a user waits for an agent before being given the phone number to call (they stay in the queue). */
     HANDOFF_WAIT_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),

@@ -12,7 +12,7 @@ import { agentLabel } from '../../dialogs/handoffMessages';
 import type { TurnInput } from '../../dialogs/turnInput';
 import type { TurnInterceptor, TurnScope } from '../helpdeskBot';
 import type { Logger } from '../logger';
-import { teamOf } from '../services/teamChannels';
+import { sameTeam, teamOf } from '../services/teamChannels';
 import { transcriptActivities } from './handoffRender';
 
 export interface HandoffRelayOptions {
@@ -154,8 +154,8 @@ export function handoffRelayInterceptor(service: HandoffService, options: Handof
     handleInput: async (context: TurnContext, input: TurnInput, _scope: TurnScope): Promise<boolean> => {
       const team = teamOf(context.activity);
       if (team) {
-        const inAgentsTeam = Boolean(options.agentsTeamId) && team.teamId === options.agentsTeamId;
-        const inManagersTeam = Boolean(options.managersTeamId) && team.teamId === options.managersTeamId;
+        const inAgentsTeam = Boolean(options.agentsTeamId) && sameTeam(team.teamId, options.agentsTeamId!);
+        const inManagersTeam = Boolean(options.managersTeamId) && sameTeam(team.teamId, options.managersTeamId!);
         if (input.kind === 'action' && input.verb.startsWith('handoff.') && (inAgentsTeam || inManagersTeam)) {
           return agentAction(context, input.verb, input.data, inAgentsTeam);
         }

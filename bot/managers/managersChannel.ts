@@ -11,24 +11,13 @@ import type { TurnInput } from '../../dialogs/turnInput';
 import type { Config } from '../config';
 import type { TurnInterceptor, TurnScope } from '../helpdeskBot';
 import type { Logger } from '../logger';
-import { teamOf } from '../services/teamChannels';
+import { sameTeam, teamOf } from '../services/teamChannels';
 
 /** The managers' queue verb (also « file » typed in their channel). */
 export const QUEUE_VERB = 'menu.queue';
 
 const QUEUE_WORDS = new Set(['file', 'la file', 'file d attente', 'queue', 'liste', 'demandes']);
 
-/** Team ids as Teams sends them, or as copied from a Teams link (URL-encoded): compared decoded, case-insensitively. */
-export function sameTeam(a: string, b: string): boolean {
-  const norm = (v: string) => {
-    try {
-      return decodeURIComponent(v).trim().toLowerCase();
-    } catch {
-      return v.trim().toLowerCase();
-    }
-  };
-  return norm(a) === norm(b);
-}
 
 /** Text without Teams' « <at>Bot</at> » mention, folded for matching. */
 function foldCommand(text: string): string {

@@ -110,3 +110,15 @@ export function teamInstallationInterceptor(
     },
   };
 }
+
+/** Team ids as Teams sends them, or as copied from a Teams link (URL-encoded): compared decoded, case-insensitively. */
+export function sameTeam(a: string, b: string): boolean {
+  const norm = (v: string) => {
+    try {
+      return decodeURIComponent(v).trim().toLowerCase();
+    } catch {
+      return v.trim().toLowerCase();
+    }
+  };
+  return norm(a) === norm(b);
+}

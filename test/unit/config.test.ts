@@ -111,3 +111,11 @@ describe('configuration of the agents’ relay', () => {
     expect(() => loadConfig({ HANDOFF_WAIT_MINUTES: value })).toThrow(/^Invalid configuration: HANDOFF_WAIT_MINUTES /);
   });
 });
+
+describe('team ids', () => {
+  test('when a team id is copied URL-encoded from a Teams link, then it is stored as Teams sends it', () => {
+    const c = loadConfig({ ACCESS_MANAGERS_TEAM_ID: '19%3aabc123%40thread.tacv2', HELPDESK_AGENTS_TEAM_ID: '19:def@thread.tacv2' });
+    expect(c.ACCESS_MANAGERS_TEAM_ID).toBe('19:abc123@thread.tacv2');
+    expect(c.HELPDESK_AGENTS_TEAM_ID).toBe('19:def@thread.tacv2');
+  });
+});
