@@ -18,7 +18,8 @@ import { warmUpRouter } from '../domain/routing';
 import { teamsProfileOf } from './services/teamsProfile';
 import { createAdapter, type AdapterAuthOverrides } from './adapter';
 import type { Config } from './config';
-import { HelpdeskBot, type TurnInterceptor } from './helpdeskBot';
+import { HelpdeskBot, type ConversationFlags, type TurnInterceptor } from './helpdeskBot';
+import type { RouterMemory } from '../dialogs/router';
 import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirectLine } from './localChat';
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
@@ -32,7 +33,7 @@ import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
 import { TeamChannels, teamInstallationInterceptor } from './services/teamChannels';
 import { registerHandoffDelivery } from './handoff/handoffDelivery';
-import { handoffRelayInterceptor } from './handoff/handoffRelay';
+import { handoffRelayInterceptor, type HandoffMarker } from './handoff/handoffRelay';
 import { HandoffSweeper } from './handoff/handoffSweeper';
 
 export interface AppOptions {
@@ -89,6 +90,29 @@ export interface BuiltBot {
   handoff: HandoffService;
 }
 
+/**
+ * The relay's hint in conversation state ({@link RouterMemory.handoff}): the router marks a conversation when it
+ * hands it to the agents. A conversation never welcomed cannot have been handed off; one from before the mark
+ * existed (absent) is looked up once.
+ */
+function handoffMarker(conversationState: ConversationState): HandoffMarker {
+  const router = conversationState.createProperty<RouterMemory>('router');
+  const flags = conversationState.createProperty<ConversationFlags>('flags');
+  return {
+    mayBeOpen: async (context) => {
+      const memory = await router.get(context, {});
+      if (memory.handoff !== undefined) return memory.handoff;
+      if ((await flags.get(context))?.welcomed) return true;
+      memory.handoff = false; // a conversation's first turn: nothing was handed off yet
+      return false;
+    },
+    set: async (context, open) => {
+      const memory = await router.get(context, {});
+      if (memory.handoff !== open) memory.handoff = open;
+    },
+  };
+}
+
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
 export function buildBot(config: Config, db: Database, logger: Logger, clockOption?: () => Date, storageOverride?: Storage): BuiltBot {
   const storage: Storage = storageOverride ?? new DatabaseStorage(db.prisma);
@@ -125,6 +149,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     }),
     // The relay first: it takes only handoff verbs and handoff threads when the two teams are the same.
     handoffRelayInterceptor(handoff, {
+      marker: handoffMarker(conversationState),
       agentsTeamId: config.HELPDESK_AGENTS_TEAM_ID,
       managersTeamId: config.ACCESS_MANAGERS_TEAM_ID,
       agentsLang: resolveLang(config.DEFAULT_LOCALE),

@@ -120,6 +120,11 @@ export class HelpdeskBot extends ActivityHandler {
 
   /** Runs the turn and saves conversation and user state once at the end. */
   override async run(context: TurnContext): Promise<void> {
+    // Both states in one query (the storage answers reads of the same tick together); handlers then read them from the turn cache.
+    const a = context.activity;
+    if (a.conversation?.id && a.from?.id && a.channelId) {
+      await Promise.all([this.deps.conversationState.load(context), this.deps.userState.load(context)]);
+    }
     await super.run(context);
     await this.save(context);
   }

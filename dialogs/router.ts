@@ -23,6 +23,11 @@ export interface RouterMemory {
   lastRoute?: RouteId;
   /** The user's last few messages (never a secret), shown to the agents when a handoff starts, then cleared. */
   recentTexts?: string[];
+  /**
+   * True once this conversation was handed to the agents; false when the relay's last lookup found no open
+   * handoff; absent when unknown. The relay looks the handoff up only when it is not false.
+   */
+  handoff?: boolean;
 }
 
 /** Messages kept in {@link RouterMemory.recentTexts}. */
@@ -211,6 +216,7 @@ export class ConversationRouter {
     });
     memory.recentTexts = [];
     memory.unknownStreak = 0;
+    memory.handoff = true;
     if (outcome.status === 'started') {
       await context.sendActivity(handoffRequestedText(t, lang, this.clock()));
     } else if (outcome.status === 'already_waiting') {

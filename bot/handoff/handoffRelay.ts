@@ -25,6 +25,18 @@ export interface HandoffRelayOptions {
   /** Language of the agents' side (cards and thread notices). */
   agentsLang: Lang;
   logger: Logger;
+  /**
+   * What the conversation's own state says about a handoff, so that most turns need no database query:
+   * only a conversation marked (or not yet known) is looked up, and the mark is corrected from what the lookup finds.
+   */
+  marker?: HandoffMarker;
+}
+
+/** A per-conversation hint kept in conversation state: may this conversation have an open handoff? */
+export interface HandoffMarker {
+  /** False only when the conversation is known to have no open handoff (it was never handed off, or the last lookup found none). */
+  mayBeOpen(context: TurnContext): Promise<boolean>;
+  set(context: TurnContext, open: boolean): Promise<void>;
 }
 
 function numberFrom(value: unknown): number | undefined {
@@ -163,7 +175,9 @@ export function handoffRelayInterceptor(service: HandoffService, options: Handof
         // When the managers share the agents' team, what is not a handoff thread is theirs (« file », their cards).
         return agentMessage(context, team.teamId, inManagersTeam);
       }
+      if (options.marker && !(await options.marker.mayBeOpen(context))) return false;
       const session = await service.openFor(context.activity.conversation.id);
+      await options.marker?.set(context, session !== null);
       if (!session) return false;
       return userTurn(context, input, session);
     },

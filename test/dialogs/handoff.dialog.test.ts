@@ -147,3 +147,35 @@ describe('without an agents’ team', () => {
     }
   });
 });
+
+describe('the relay looks a handoff up only for conversations that may have one', () => {
+  test('when a conversation was never handed off, then no turn queries the handoffs; once handed off, the relay takes its messages until the session ends', async () => {
+    const { HandoffService } = await import('../../domain/handoff/handoffService');
+    const lookups = jest.spyOn(HandoffService.prototype, 'openFor');
+    const h = await DialogHarness.create({ locale: 'fr-CA', env: AGENTS, now: () => MONDAY_MORNING });
+    try {
+      await h.say('Bonjour');
+      await h.say('quelles sont les heures du soutien technique de la RAMQ?');
+      await h.submit({ verb: 'menu.requests', cardId: 'menu' });
+      expect(lookups).not.toHaveBeenCalled();
+
+      await h.say('je veux parler à une personne');
+      const [session] = await sessions(h);
+      expect(session.status).toBe('waiting');
+      await h.say('Je n’ai jamais reçu le courriel de la RAMQ');
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect((await transcript(h, session.id)).map((m) => m.text)).toContain('Je n’ai jamais reçu le courriel de la RAMQ');
+
+      // The agents' side ends it (another instance, say): the next message finds no session and the bot answers again.
+      await h.db.prisma.handoffSession.update({ where: { id: session.id }, data: { status: 'ended', endedAt: MONDAY_MORNING } });
+      const said = visibleText(await h.say('quelles sont les heures du soutien technique de la RAMQ?'));
+      expect(lookups).toHaveBeenCalledTimes(2);
+      expect(said).toMatch(/418 643-8210|418-643-8210/);
+      await h.say('merci');
+      expect(lookups).toHaveBeenCalledTimes(2);
+    } finally {
+      lookups.mockRestore();
+      await h.dispose();
+    }
+  });
+});

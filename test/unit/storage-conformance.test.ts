@@ -123,3 +123,46 @@ for (const provider of providersUnderTest()) {
     return { storage: new DatabaseStorage(db.prisma.$extends({}) as unknown as DbTx), dispose: () => db.dispose() };
   });
 }
+
+describe.each(providersUnderTest())('DatabaseStorage read batching on %s', (provider) => {
+  test('when reads arrive in the same tick, then one query answers them and each caller gets only its own keys', async () => {
+    const db = await createTestDatabase(provider);
+    try {
+      const storage = new DatabaseStorage(db.prisma);
+      await storage.write({ 'conv/a': { n: 1 }, 'user/a': { n: 2 }, 'conv/b': { n: 3 } });
+      const repo = (storage as unknown as { repo: { readMany(keys: string[]): Promise<unknown> } }).repo;
+      const calls: string[][] = [];
+      const original = repo.readMany.bind(repo);
+      repo.readMany = (keys: string[]) => {
+        calls.push(keys);
+        return original(keys);
+      };
+      const [conv, user, other, none] = await Promise.all([
+        storage.read(['conv/a']),
+        storage.read(['user/a', 'absent']),
+        storage.read(['conv/b']),
+        storage.read(['absent']),
+      ]);
+      expect(calls).toHaveLength(1);
+      expect(Object.keys(conv)).toEqual(['conv/a']);
+      expect(conv['conv/a']).toMatchObject({ n: 1 });
+      expect(Object.keys(user)).toEqual(['user/a']);
+      expect(user['user/a']).toMatchObject({ n: 2 });
+      expect(other['conv/b']).toMatchObject({ n: 3 });
+      expect(none).toEqual({});
+      // A read on a later tick is a query of its own.
+      await storage.read(['conv/a']);
+      expect(calls).toHaveLength(2);
+    } finally {
+      await db.dispose();
+    }
+  });
+
+  test('when the batched query fails, then every caller of that tick gets the error', async () => {
+    const db = await createTestDatabase(provider);
+    const storage = new DatabaseStorage(db.prisma);
+    await db.dispose();
+    const results = await Promise.allSettled([storage.read(['x']), storage.read(['y'])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
