@@ -1,4 +1,5 @@
 import type { DbTx } from './db';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** One row of the access log, as stored. */
 export interface AccessLogRecord {
@@ -26,11 +27,22 @@ export interface NewAccessLogEntry {
  * INSERT and SELECT only on this table (README, « Access log »).
  */
 export class AccessLogRepository {
-  constructor(private readonly db: DbTx) {}
+  private readonly sql?: SqlRunner;
 
-  /** Appends rows (one per request read or changed). */
+  constructor(private readonly db: DbTx) {
+    this.sql = sqlRunnerOf(db);
+  }
+
+  /** Appends rows (one per request read or changed): one INSERT, plain SQL when the client has a runner. */
   async append(entries: NewAccessLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    if (this.sql) {
+      await this.sql.execute(
+        `INSERT INTO "access_log" ("actor_id", "actor_aad_object_id", "request_id", "action", "at") VALUES ${entries.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+        entries.flatMap((e) => [e.actorId, e.actorAadObjectId ?? null, e.requestId, e.action, e.at]),
+      );
+      return;
+    }
     await this.db.accessLogEntry.createMany({
       data: entries.map((e) => ({ actorId: e.actorId, actorAadObjectId: e.actorAadObjectId ?? null, requestId: e.requestId, action: e.action, at: e.at })),
     });

@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool } from 'pg';
+import { Pool, types as pgTypes } from 'pg';
+
+/** pg's type id of TIMESTAMP (without time zone). */
+const TIMESTAMP_OID = 1114;
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
 import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner } from './sql';
@@ -74,11 +77,38 @@ export async function openDatabase(url: string): Promise<Database> {
     const pg = new PostgresClient({ adapter: new PrismaPg(pool) });
     prisma = pg as unknown as Db;
     const params = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
-    sql = {
+    // Prisma stores TIMESTAMP(3) in UTC; pg would read a timestamp without time zone in the process's zone.
+    const utc = {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(' ', 'T')}Z`) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
+    };
+    const on = (queryable: Pick<Pool, 'query'>): Omit<SqlRunner, 'transaction'> => ({
       provider: 'postgresql',
       query: async <T extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) =>
-        (await pool.query(toPostgresPlaceholders(text), params(values))).rows as T[],
-      execute: async (text, values = []) => (await pool.query(toPostgresPlaceholders(text), params(values))).rowCount ?? 0,
+        (await queryable.query({ text: toPostgresPlaceholders(text), values: params(values), types: utc })).rows as T[],
+      execute: async (text: string, values: readonly unknown[] = []) =>
+        (await queryable.query({ text: toPostgresPlaceholders(text), values: params(values), types: utc })).rowCount ?? 0,
+    });
+    sql = {
+      ...on(pool),
+      transaction: async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+        const client = await pool.connect();
+        const tx: SqlRunner = { ...on(client), transaction: () => Promise.reject(new Error('nested transactions are not supported')) };
+        try {
+          await client.query('BEGIN');
+          let result: T;
+          try {
+            result = await fn(tx);
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+          await client.query('COMMIT');
+          return result;
+        } finally {
+          client.release();
+        }
+      },
     };
     closePool = () => pool.end();
   }

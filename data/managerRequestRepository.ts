@@ -1,9 +1,14 @@
 import type { Db } from './db';
 import type { RequestRecord } from './requestRepository';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** The queries and bookkeeping writes of the access managers' side (the versioned writes stay in RequestRepository). */
 export class ManagerRequestRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlRunnerOf(db);
+  }
 
   /** Requests in the given statuses, oldest first. */
   async listByStatus(statuses: readonly string[], limit: number): Promise<RequestRecord[]> {
@@ -34,6 +39,12 @@ export class ManagerRequestRepository {
    * manager's concurrent action fail.
    */
   async setManagerCard(id: number, posted: { activityId: string; conversationId: string }): Promise<void> {
+    if (this.sql) {
+      // Once per filing: plain SQL when the client has a runner. A missing row is an error, as with Prisma's update.
+      const n = await this.sql.execute('UPDATE "access_requests" SET "manager_card_activity_id" = ?, "manager_card_conversation_id" = ? WHERE "id" = ?', [posted.activityId, posted.conversationId, id]);
+      if (n !== 1) throw new Error(`no request ${id} to attach the managers' card to`);
+      return;
+    }
     await this.db.accessRequest.update({ where: { id }, data: { managerCardActivityId: posted.activityId, managerCardConversationId: posted.conversationId } });
   }
 

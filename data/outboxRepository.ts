@@ -1,4 +1,7 @@
-import type { Db, DbTx } from './db';
+import type { Db } from './db';
+import { rowMapper } from './rowMapping';
+import { placeholders } from './sql';
+import { isSqlTx, type TxClient } from './tx';
 
 /**
  * Where an outbox message goes.
@@ -73,6 +76,29 @@ type Row = {
   sentAt: Date | null;
 };
 
+/** Outbox rows read with plain SQL, as Prisma would return them. */
+const OUTBOX_ROW = rowMapper<Row>({
+  id: ['id', 'int', false],
+  kind: ['kind', 'string', false],
+  target: ['target', 'string', false],
+  payload: ['payload', 'string', false],
+  dedupeKey: ['dedupe_key', 'string', true],
+  orderingKey: ['ordering_key', 'string', true],
+  status: ['status', 'string', false],
+  attempts: ['attempts', 'int', false],
+  nextAttemptAt: ['next_attempt_at', 'date', false],
+  lockOwner: ['lock_owner', 'string', true],
+  lockedUntil: ['locked_until', 'date', true],
+  activityId: ['activity_id', 'string', true],
+  conversationId: ['conversation_id', 'string', true],
+  lastError: ['last_error', 'string', true],
+  createdAt: ['created_at', 'date', false],
+  updatedAt: ['updated_at', 'date', false],
+  sentAt: ['sent_at', 'date', true],
+});
+const ENQUEUE_COLUMNS = ['kind', 'target', 'payload', 'dedupe_key', 'ordering_key', 'status', 'attempts', 'next_attempt_at', 'created_at', 'updated_at'];
+const ENQUEUE_SQL = `INSERT INTO "outbox_messages" (${ENQUEUE_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(ENQUEUE_COLUMNS.length)}) RETURNING ${OUTBOX_ROW.columns}`;
+
 function toRecord<P>(row: Row): OutboxRecord<P> {
   return { ...row, status: row.status as OutboxStatus, target: JSON.parse(row.target) as OutboxTarget, payload: JSON.parse(row.payload) as P };
 }
@@ -102,7 +128,26 @@ export class OutboxRepository {
    * PostgreSQL transaction a duplicate key aborts the transaction, so callers that may enqueue twice in one
    * transaction should check {@link findByDedupeKey} first.
    */
-  static async enqueue<P>(tx: DbTx, message: NewOutboxMessage<P>, now: Date): Promise<OutboxRecord<P>> {
+  static async enqueue<P>(tx: TxClient, message: NewOutboxMessage<P>, now: Date): Promise<OutboxRecord<P>> {
+    if (isSqlTx(tx)) {
+      if (message.dedupeKey) {
+        const [existing] = await tx.query(`SELECT ${OUTBOX_ROW.columns} FROM "outbox_messages" WHERE "dedupe_key" = ?`, [message.dedupeKey]);
+        if (existing) return toRecord<P>(OUTBOX_ROW.map(existing));
+      }
+      const [row] = await tx.query(ENQUEUE_SQL, [
+        message.kind,
+        targetKey(message.target),
+        JSON.stringify(message.payload ?? null),
+        message.dedupeKey ?? null,
+        message.orderingKey ?? null,
+        'pending',
+        0,
+        message.notBefore ?? now,
+        now,
+        now,
+      ]);
+      return toRecord<P>(OUTBOX_ROW.map(row!));
+    }
     if (message.dedupeKey) {
       const existing = await tx.outboxMessage.findUnique({ where: { dedupeKey: message.dedupeKey } });
       if (existing) return toRecord<P>(existing);

@@ -1,5 +1,7 @@
-import type { Db, DbTx } from './db';
-import { sqlRunnerOf, type SqlRunner } from './sql';
+import type { Db } from './db';
+import { rowMapper } from './rowMapping';
+import { placeholders, sqlRunnerOf, type SqlRunner } from './sql';
+import type { TxClient } from './tx';
 
 /** A request as stored (plain object). */
 export interface RequestRecord {
@@ -86,6 +88,69 @@ export interface NewEvent {
   reason?: string | null;
 }
 
+/** Requests read with plain SQL, as Prisma would return them. */
+const REQUEST_ROW = rowMapper<RequestRecord>({
+  id: ['id', 'int', false],
+  reference: ['reference', 'string', false],
+  kind: ['kind', 'string', false],
+  status: ['status', 'string', false],
+  requesterRole: ['requester_role', 'string', false],
+  requesterUserId: ['requester_user_id', 'string', false],
+  requesterAadObjectId: ['requester_aad_object_id', 'string', true],
+  requesterName: ['requester_name', 'string', true],
+  requesterEmail: ['requester_email', 'string', true],
+  requesterConversationId: ['requester_conversation_id', 'string', false],
+  locale: ['locale', 'string', false],
+  lastName: ['last_name', 'string', true],
+  firstName: ['first_name', 'string', true],
+  practiceLocation: ['practice_location', 'string', true],
+  email: ['email', 'string', true],
+  ramqUserCode: ['ramq_user_code', 'string', true],
+  employeeNumber: ['employee_number', 'string', true],
+  jobTitle: ['job_title', 'string', true],
+  supervisorAuthorized: ['supervisor_authorized', 'bool', true],
+  authorizedBy: ['authorized_by', 'string', true],
+  idempotencyKey: ['idempotency_key', 'string', false],
+  assigneeId: ['assignee_id', 'string', true],
+  assigneeName: ['assignee_name', 'string', true],
+  codeExpiresAt: ['code_expires_at', 'date', true],
+  registrationDoneAt: ['registration_done_at', 'date', true],
+  rejectionReason: ['rejection_reason', 'string', true],
+  managerCardActivityId: ['manager_card_activity_id', 'string', true],
+  managerCardConversationId: ['manager_card_conversation_id', 'string', true],
+  requesterUnreachable: ['requester_unreachable', 'bool', false],
+  nextDueAt: ['next_due_at', 'date', true],
+  remindersSent: ['reminders_sent', 'int', false],
+  version: ['version', 'int', false],
+  createdAt: ['created_at', 'date', false],
+  updatedAt: ['updated_at', 'date', false],
+  closedAt: ['closed_at', 'date', true],
+  erasedAt: ['erased_at', 'date', true],
+});
+
+const EVENT_ROW = rowMapper<RequestEventRecord>({
+  id: ['id', 'int', false],
+  requestId: ['request_id', 'int', false],
+  action: ['action', 'string', false],
+  fromStatus: ['from_status', 'string', true],
+  toStatus: ['to_status', 'string', true],
+  actorId: ['actor_id', 'string', false],
+  actorName: ['actor_name', 'string', true],
+  reason: ['reason', 'string', true],
+  at: ['at', 'date', false],
+});
+
+/** Columns a filing writes, in order (the id, reference and defaults come from the database or the counter). */
+const FILED_COLUMNS = [
+  'reference', 'kind', 'status', 'requester_role', 'requester_user_id', 'requester_aad_object_id', 'requester_name', 'requester_email',
+  'requester_conversation_id', 'locale', 'last_name', 'first_name', 'practice_location', 'email', 'ramq_user_code', 'employee_number',
+  'job_title', 'supervisor_authorized', 'authorized_by', 'idempotency_key', 'requester_unreachable', 'reminders_sent', 'version',
+  'created_at', 'updated_at',
+] as const;
+const INSERT_REQUEST = `INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(FILED_COLUMNS.length)}) RETURNING ${REQUEST_ROW.columns}`;
+const NEXT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "last"`;
+const INSERT_EVENT = `INSERT INTO "request_events" ("request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+
 /** Thrown when a versioned update finds the request changed since it was read. */
 export class StaleRequestError extends Error {
   override name = 'StaleRequestError';
@@ -97,8 +162,11 @@ export class StaleRequestError extends Error {
 /** Statuses of a request still in the access managers' queue (not closed). */
 export const OPEN_REQUEST_STATUSES = ['submitted', 'in_progress', 'code_sent'] as const;
 
+/** A unique constraint broken, as Prisma reports it (P2002), or as the drivers do (SQLite's message, PostgreSQL's 23505). */
 function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || (typeof message === 'string' && message.includes('UNIQUE constraint failed'));
 }
 
 /** Stores requests and their events; writes that can race carry the version column. */
@@ -125,7 +193,7 @@ export class RequestRepository {
     input: NewRequest,
     now: Date,
     formatReference: (year: number, n: number) => string,
-    alsoInTransaction?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+    alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
   ): Promise<{ request: RequestRecord; created: boolean }> {
     if (await this.filedWith(input.idempotencyKey)) {
       const existing = await this.findByIdempotencyKey(input.idempotencyKey);
@@ -133,6 +201,7 @@ export class RequestRepository {
     }
     const year = now.getUTCFullYear();
     try {
+      if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, alsoInTransaction), created: true };
       const request = await this.db.$transaction(async (tx) => {
         const counter = await tx.referenceCounter.upsert({
           where: { year },
@@ -158,11 +227,45 @@ export class RequestRepository {
     }
   }
 
+  /** {@link file} in plain SQL: the same statements as through Prisma, in one transaction. */
+  private async fileInSql(
+    sql: SqlRunner,
+    input: NewRequest,
+    now: Date,
+    formatReference: (year: number, n: number) => string,
+    alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
+  ): Promise<RequestRecord> {
+    const year = now.getUTCFullYear();
+    return sql.transaction(async (tx) => {
+      const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
+      const values = [
+        formatReference(year, Number(counter!.last)), input.kind, 'submitted', input.requesterRole, input.requesterUserId,
+        input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
+        input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
+        input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
+        input.idempotencyKey, false, 0, 1, now, now,
+      ];
+      const [row] = await tx.query(INSERT_REQUEST, values);
+      const created = REQUEST_ROW.map(row!);
+      await tx.execute(INSERT_EVENT, [created.id, 'filed', null, 'submitted', input.requesterUserId, input.requesterName ?? null, null, now]);
+      if (alsoInTransaction) await alsoInTransaction(tx, created);
+      return created;
+    });
+  }
+
   async findById(id: number): Promise<RequestRecord | null> {
+    if (this.sql) {
+      const [row] = await this.sql.query(`SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`, [id]);
+      return row ? REQUEST_ROW.map(row) : null;
+    }
     return this.db.accessRequest.findUnique({ where: { id } });
   }
 
   async findByIdempotencyKey(key: string): Promise<RequestRecord | null> {
+    if (this.sql) {
+      const [row] = await this.sql.query(`SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "idempotency_key" = ?`, [key]);
+      return row ? REQUEST_ROW.map(row) : null;
+    }
     return this.db.accessRequest.findUnique({ where: { idempotencyKey: key } });
   }
 
@@ -220,7 +323,7 @@ export class RequestRepository {
     changes: Partial<Omit<RequestRecord, 'id' | 'version'>>,
     event: NewEvent | null,
     now: Date,
-    alsoInTransaction?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+    alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
   ): Promise<RequestRecord> {
     return this.db.$transaction(async (tx) => {
       const res = await tx.accessRequest.updateMany({
@@ -238,6 +341,10 @@ export class RequestRepository {
   }
 
   async events(requestId: number): Promise<RequestEventRecord[]> {
+    if (this.sql) {
+      const rows = await this.sql.query(`SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`, [requestId]);
+      return rows.map((row) => EVENT_ROW.map(row));
+    }
     return this.db.requestEvent.findMany({ where: { requestId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
   }
 }

@@ -16,6 +16,11 @@ export interface SqlRunner {
   query<T extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Runs a statement and returns how many rows it inserted, updated or deleted. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * `tx` runs its statements in that transaction; nested transactions are not supported.
+   */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
 }
 
 const runners = new WeakMap<object, SqlRunner>();

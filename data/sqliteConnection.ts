@@ -78,10 +78,42 @@ export class OneConnectionLibSql extends PrismaLibSql {
       const args = params.map((p) => (p instanceof Date ? sqlDate('sqlite', p) : typeof p === 'boolean' ? (p ? 1 : 0) : p));
       return this.client.execute({ sql, args });
     };
-    return {
+    const direct = (sql: string, params: readonly SqlValue[] = []) => {
+      const args = params.map((p) => (p instanceof Date ? sqlDate('sqlite', p) : typeof p === 'boolean' ? (p ? 1 : 0) : p));
+      return this.client!.execute({ sql, args });
+    };
+    const runner: SqlRunner = {
       provider: 'sqlite',
       query: async <T extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => (await run(sql, params)).rows as unknown as T[],
       execute: async (sql, params) => (await run(sql, params)).rowsAffected,
+      transaction: async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+        while (this.openTransaction) await this.openTransaction;
+        if (!this.client) throw new Error('the SQLite client is not connected yet');
+        let ended!: () => void;
+        this.openTransaction = new Promise<void>((resolve) => (ended = resolve));
+        const tx: SqlRunner = {
+          provider: 'sqlite',
+          query: async <R extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => (await direct(sql, params)).rows as unknown as R[],
+          execute: async (sql, params) => (await direct(sql, params)).rowsAffected,
+          transaction: () => Promise.reject(new Error('nested transactions are not supported')),
+        };
+        try {
+          await direct('BEGIN IMMEDIATE');
+          let result: T;
+          try {
+            result = await fn(tx);
+          } catch (err) {
+            await direct('ROLLBACK').catch(() => undefined);
+            throw err;
+          }
+          await direct('COMMIT');
+          return result;
+        } finally {
+          this.openTransaction = undefined;
+          ended();
+        }
+      },
     };
+    return runner;
   }
 }

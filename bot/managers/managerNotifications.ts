@@ -2,7 +2,7 @@ import { MessageFactory, type Activity } from 'botbuilder';
 import { managerRequestCard } from '../../cards/managerRequest';
 import { cardAttachment } from '../../cards/render';
 import { requesterNoticeCard } from '../../cards/requesterNotice';
-import type { DbTx } from '../../data/db';
+import type { TxClient } from '../../data/tx';
 import type { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository, type OutboxRecord, type OutboxTarget } from '../../data/outboxRepository';
 import type { RequestRecord, RequestRepository } from '../../data/requestRepository';
@@ -46,7 +46,7 @@ export function managersTarget(config: Pick<Config, 'ACCESS_MANAGERS_TEAM_ID' | 
 
 const cardOrdering = (requestId: number) => `request:${requestId}:card`;
 
-async function enqueueCard(tx: DbTx, config: Config, requestId: number, now: Date): Promise<void> {
+async function enqueueCard(tx: TxClient, config: Config, requestId: number, now: Date): Promise<void> {
   await OutboxRepository.enqueue<ManagerCardPayload>(tx, { kind: MANAGER_CARD_KIND, target: managersTarget(config), payload: { requestId }, orderingKey: cardOrdering(requestId) }, now);
 }
 
@@ -57,7 +57,7 @@ async function enqueueCard(tx: DbTx, config: Config, requestId: number, now: Dat
 export class OutboxRequestNotifications implements RequestNotifications {
   constructor(private readonly config: Config, private readonly signal: OutboxSignal, private readonly clock: () => Date) {}
 
-  async requestChanged(tx: DbTx, request: RequestRecord, change: RequestChange): Promise<void> {
+  async requestChanged(tx: TxClient, request: RequestRecord, change: RequestChange): Promise<void> {
     const now = this.clock();
     if (change.updateCard) await enqueueCard(tx, this.config, request.id, now);
     if (change.notice) {

@@ -1,4 +1,4 @@
-import type { DbTx } from '../../data/db';
+import type { TxClient } from '../../data/tx';
 import type { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { RequestRepository, StaleRequestError, type NewEvent, type RequestRecord } from '../../data/requestRepository';
 import type { RequestStatus } from '../intake/kinds';
@@ -35,7 +35,7 @@ export interface RequestChange {
  * rows), {@link committed} after the commit (it asks for a prompt delivery).
  */
 export interface RequestNotifications {
-  requestChanged(tx: DbTx, request: RequestRecord, change: RequestChange): Promise<void>;
+  requestChanged(tx: TxClient, request: RequestRecord, change: RequestChange): Promise<void>;
   committed(): void;
 }
 

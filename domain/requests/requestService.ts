@@ -1,4 +1,4 @@
-import type { DbTx } from '../../data/db';
+import type { TxClient } from '../../data/tx';
 import { RequestRepository, StaleRequestError, type RequestRecord } from '../../data/requestRepository';
 import { formatReference } from '../intake/reference';
 import type { IntakeValues, WithdrawalValues } from '../intake/fields';
@@ -34,7 +34,7 @@ export type CancelOutcome =
 /** Hooks of the requester's use cases beyond filing (the managers' notifications use them). */
 export interface RequestServiceHooks {
   /** Runs inside the transaction of a requester's cancellation (e.g. to update the managers' card). */
-  onCancelled?: (tx: DbTx, request: RequestRecord) => Promise<void>;
+  onCancelled?: (tx: TxClient, request: RequestRecord) => Promise<void>;
   /** Runs after a filing or a cancellation committed (e.g. to deliver the outbox at once). */
   afterCommit?: () => void;
 }
@@ -45,7 +45,7 @@ export class RequestService {
     private readonly repo: RequestRepository,
     private readonly clock: Clock = () => new Date(),
     /** Runs inside the filing transaction (the managers' notification outbox uses it). */
-    private readonly onFiled?: (tx: DbTx, request: RequestRecord) => Promise<void>,
+    private readonly onFiled?: (tx: TxClient, request: RequestRecord) => Promise<void>,
     private readonly hooks: RequestServiceHooks = {},
   ) {}
 

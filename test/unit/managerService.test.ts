@@ -1,4 +1,4 @@
-import type { DbTx } from '../../data/db';
+import type { TxClient } from '../../data/tx';
 import { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { RequestRepository, type RequestRecord } from '../../data/requestRepository';
 import { ManagerService, type RequestChange, type RequestNotifications } from '../../domain/requests/managerService';
@@ -11,7 +11,7 @@ class RecordingNotifications implements RequestNotifications {
   changes: { reference: string; status: string; change: RequestChange }[] = [];
   commits = 0;
   failNext = false;
-  async requestChanged(_tx: DbTx, request: RequestRecord, change: RequestChange): Promise<void> {
+  async requestChanged(_tx: TxClient, request: RequestRecord, change: RequestChange): Promise<void> {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('outbox write failed');

@@ -1,0 +1,108 @@
+import type { Db } from '../../data/db';
+import { AccessLogRepository } from '../../data/accessLogRepository';
+import { ManagerRequestRepository } from '../../data/managerRequestRepository';
+import { OutboxRepository } from '../../data/outboxRepository';
+import { RequestRepository, type NewRequest } from '../../data/requestRepository';
+import { sqlRunnerOf } from '../../data/sql';
+import { createTestDatabase, providersUnderTest } from '../helpers/database';
+
+type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
+
+const NOW = new Date('2026-03-02T15:04:05.678Z');
+const reference = (year: number, n: number) => `DMA-${year}-${String(n).padStart(5, '0')}`;
+
+function input(key: string, overrides: Partial<NewRequest> = {}): NewRequest {
+  return {
+    kind: 'access_without_code',
+    requesterRole: 'manager',
+    requesterUserId: '29:requester',
+    requesterAadObjectId: null,
+    requesterName: 'Dre Test',
+    requesterEmail: null,
+    requesterConversationId: 'a:conv',
+    locale: 'fr-CA',
+    lastName: 'Côté',
+    firstName: 'Hélène',
+    practiceLocation: 'CLSC Limoilou',
+    email: 'helene.cote@example.org',
+    employeeNumber: '123456',
+    jobTitle: 'Infirmière',
+    supervisorAuthorized: true,
+    authorizedBy: '29:requester',
+    idempotencyKey: key,
+    ...overrides,
+  };
+}
+
+describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
+  let db: TestDb;
+  let sqlRepo: RequestRepository;
+  let prismaRepo: RequestRepository;
+  beforeAll(async () => {
+    db = await createTestDatabase(provider);
+    sqlRepo = new RequestRepository(db.prisma);
+    prismaRepo = new RequestRepository(db.prisma.$extends({}) as unknown as Db);
+  });
+  afterAll(async () => db?.dispose());
+
+  test('when a request is filed, then plain SQL and Prisma read back exactly the same record, and its event and outbox row are stored with it', async () => {
+    expect(sqlRunnerOf(db.prisma)).toBeDefined();
+    const filed = await sqlRepo.file(input('same-record'), NOW, reference, async (tx, request) => {
+      await OutboxRepository.enqueue(tx, { kind: 'managers.requestCard', target: { type: 'channel', teamId: '19:t' }, payload: { requestId: request.id }, orderingKey: `request:${request.id}:card` }, NOW);
+    });
+    expect(filed.created).toBe(true);
+    const viaPrisma = await prismaRepo.findById(filed.request.id);
+    expect(filed.request).toEqual(viaPrisma);
+    expect(await sqlRepo.findById(filed.request.id)).toEqual(viaPrisma);
+    expect(await sqlRepo.findByIdempotencyKey('same-record')).toEqual(viaPrisma);
+    expect(filed.request).toMatchObject({ status: 'submitted', supervisorAuthorized: true, requesterUnreachable: false, version: 1, createdAt: NOW, codeExpiresAt: null });
+    expect(await sqlRepo.events(filed.request.id)).toEqual(await prismaRepo.events(filed.request.id));
+    expect(await sqlRepo.events(filed.request.id)).toMatchObject([{ action: 'filed', toStatus: 'submitted', at: NOW }]);
+    const rows = await db.prisma.outboxMessage.findMany({ where: { orderingKey: `request:${filed.request.id}:card` } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'pending', nextAttemptAt: NOW, attempts: 0 });
+  });
+
+  test('when something in the filing transaction fails, then nothing of it is stored and the yearly number is not used up', async () => {
+    const before = await sqlRepo.file(input('before-failure'), NOW, reference);
+    await expect(
+      sqlRepo.file(input('fails'), NOW, reference, async () => {
+        throw new Error('outbox unavailable');
+      }),
+    ).rejects.toThrow('outbox unavailable');
+    expect(await sqlRepo.findByIdempotencyKey('fails')).toBeNull();
+    const after = await sqlRepo.file(input('after-failure'), NOW, reference);
+    const n = (r: string) => Number(r.slice(-5));
+    expect(n(after.request.reference)).toBe(n(before.request.reference) + 1);
+  });
+
+  test('when the same card is confirmed twice at once, then one request is filed and both answers carry it', async () => {
+    const [a, b] = await Promise.all([sqlRepo.file(input('double-tap'), NOW, reference), sqlRepo.file(input('double-tap'), NOW, reference)]);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    expect(a.request.id).toBe(b.request.id);
+    expect(await db.prisma.accessRequest.count({ where: { idempotencyKey: 'double-tap' } })).toBe(1);
+  });
+
+  test('when filings run concurrently, then every reference is distinct and consecutive', async () => {
+    const filed = await Promise.all(Array.from({ length: 12 }, (_, i) => sqlRepo.file(input(`burst-${i}`), NOW, reference)));
+    const numbers = filed.map((f) => Number(f.request.reference.slice(-5))).sort((x, y) => x - y);
+    expect(new Set(numbers).size).toBe(12);
+    expect(numbers[11]! - numbers[0]!).toBe(11);
+  });
+
+  test('when the managers card is attached and the access log appended in plain SQL, then Prisma reads the same values', async () => {
+    const { request } = await sqlRepo.file(input('card'), NOW, reference);
+    await new ManagerRequestRepository(db.prisma).setManagerCard(request.id, { activityId: 'act-1', conversationId: '19:t;messageid=1' });
+    expect(await prismaRepo.findById(request.id)).toMatchObject({ managerCardActivityId: 'act-1', managerCardConversationId: '19:t;messageid=1' });
+    await expect(new ManagerRequestRepository(db.prisma).setManagerCard(999_999, { activityId: 'x', conversationId: 'y' })).rejects.toThrow();
+    const log = new AccessLogRepository(db.prisma);
+    await log.append([
+      { actorId: '29:a', actorAadObjectId: null, requestId: request.id, action: 'request.filed', at: NOW },
+      { actorId: '29:b', actorAadObjectId: 'aad-b', requestId: request.id, action: 'requests.listed', at: NOW },
+    ]);
+    expect(await log.forRequest(request.id)).toMatchObject([
+      { actorId: '29:a', actorAadObjectId: null, action: 'request.filed', at: NOW },
+      { actorId: '29:b', actorAadObjectId: 'aad-b', action: 'requests.listed', at: NOW },
+    ]);
+  });
+});
