@@ -154,7 +154,8 @@ export class HelpdeskBot extends ActivityHandler {
   }
 
   private async scope(context: TurnContext): Promise<TurnScope> {
-    const profile = await this.profile.get(context, {});
+    // Read without a default: a user who never chose a language stores no profile (one write fewer on a first turn).
+    const profile = (await this.profile.get(context)) ?? {};
     const fallback = resolveLang(this.deps.config.DEFAULT_LOCALE);
     const lang = profile.lang ?? resolveLang(context.activity.locale, fallback);
     const scope = { context, lang, t: translator(lang) };

@@ -22,6 +22,8 @@ export class OneConnectionLibSql extends PrismaLibSql {
     const client = super.createClient(config);
     this.client = client;
     const transaction = async (mode: string = 'deferred'): Promise<LibSqlTransaction> => {
+      // A plain-SQL transaction may hold the connection: wait for it to end.
+      while (this.openTransaction) await this.openTransaction;
       let ended!: () => void;
       this.openTransaction = new Promise<void>((resolve) => (ended = resolve));
       try {
