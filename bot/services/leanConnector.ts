@@ -15,6 +15,9 @@ const coreClient = require(require.resolve('@azure/core-client', { paths: [stdli
 const corePipeline = require(require.resolve('@azure/core-rest-pipeline', { paths: [stdlibMain] })) as typeof import('@azure/core-rest-pipeline');
 /** The model mappers botframework-connector's Conversations operations serialize with (its own `createSerializer(Mappers)`). */
 const conversationsMappers = require(path.join(path.dirname(connectorMain), 'connectorApi/models/conversationsMappers')) as Record<string, MapperLike>;
+const { AppCredentials } = require(connectorMain) as typeof import('botframework-connector');
+/** AppCredentials' own signRequest: a bearer token from `getToken()` when `shouldSetToken()`, nothing otherwise. */
+const appCredentialsSignRequest = AppCredentials.prototype.signRequest;
 
 const { createHttpHeaders, createPipelineRequest, RestError } = corePipeline;
 
@@ -46,6 +49,17 @@ const REPLY: Operation = { method: 'POST', success: RESOURCE, response: conversa
 const UPDATE: Operation = { method: 'PUT', success: RESOURCE, response: conversationsMappers.ResourceResponse! };
 const MEMBER: Operation = { method: 'GET', success: new Set([200]), response: conversationsMappers.ChannelAccount! };
 const ERROR_MAPPER = conversationsMappers.ErrorResponse!;
+const RESOURCE_MAPPER = conversationsMappers.ResourceResponse!;
+
+/** `{ "id": "…" }`, which the real deserializer turns into `{ id }` (the usual answer to a send). */
+function isIdOnly(body: unknown): body is { id: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  let keys = 0;
+  for (const key in body) {
+    if (key !== 'id' || ++keys > 1) return false;
+  }
+  return keys === 1 && typeof (body as { id?: unknown }).id === 'string';
+}
 
 /** The real serializer, for responses and errors (rare, or small: ids and members). */
 const serializer = coreClient.createSerializer(conversationsMappers as never);
@@ -129,6 +143,7 @@ export class LeanConversations {
   private readonly endpoint: Endpoint | undefined;
   private readonly stock: Set<PipelinePolicy>;
   private userAgent?: Promise<string | undefined>;
+  private userAgentValue?: string;
   private ordered?: PipelinePolicy[];
   private steps: Step[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
@@ -210,7 +225,8 @@ export class LeanConversations {
     if (body !== undefined) headers.set('Content-Type', 'application/json; charset=utf-8');
     if (op.conversationHeader) headers.set('x-ms-conversation-id', conversationId);
     headers.set('accept', '*/*');
-    const userAgent = await (this.userAgent ??= this.captureUserAgent());
+    const userAgent = this.userAgentValue ?? (await (this.userAgent ??= this.captureUserAgent()));
+    this.userAgentValue = userAgent;
     if (userAgent) headers.set('User-Agent', userAgent);
     headers.set('x-ms-client-request-id', request.requestId);
     request.body = body;
@@ -221,7 +237,13 @@ export class LeanConversations {
 
   /** The client's credentials sign the request, as the pipeline's signing policy has them do (a bearer token from `getToken()`; nothing when anonymous). */
   private async sign(request: PipelineRequest): Promise<void> {
+    const credentials = (this.connector as unknown as ClientInsides).credentials as ClientInsides['credentials'] & { shouldSetToken?: () => unknown; getToken?: () => Promise<string> };
     const headers = request.headers;
+    if (credentials.signRequest === appCredentialsSignRequest && typeof credentials.shouldSetToken === 'function') {
+      // What AppCredentials.signRequest does (TokenCredentials' scheme and header), without building a WebResource.
+      if (credentials.shouldSetToken()) headers.set('authorization', `Bearer ${await credentials.getToken!()}`);
+      return;
+    }
     const webResource = {
       url: request.url,
       method: request.method,
@@ -237,7 +259,7 @@ export class LeanConversations {
         },
       },
     };
-    await (this.connector as unknown as ClientInsides).credentials.signRequest(webResource);
+    await credentials.signRequest(webResource);
   }
 
   /** The steps between the request and node's HTTP client: the retry policy if still there, and policies added after the client was built, in pipeline order. */
@@ -297,16 +319,22 @@ export class LeanConversations {
 
   /** One HTTP exchange with node's client, settled as the real client's node HTTP client settles it. */
   private send(request: PipelineRequest): Promise<PipelineResponse> {
-    const url = new URL(request.url);
+    const endpoint = this.endpoint!;
+    // The URL the call was built with (a policy may have changed it: then it is parsed).
+    const target = request.url.startsWith(endpoint.prefix)
+      ? { secure: endpoint.secure, hostname: endpoint.hostname, port: endpoint.port, path: endpoint.basePath + request.url.slice(endpoint.prefix.length) }
+      : urlParts(request.url);
     return new Promise<PipelineResponse>((resolve, reject) => {
-      const body = typeof request.body === 'string' ? Buffer.from(request.body, 'utf8') : undefined;
-      if (body && !request.headers.has('Content-Length')) request.headers.set('Content-Length', body.length);
-      const secure = url.protocol === 'https:';
+      // Our own bodies are strings; a policy could have put bytes there.
+      const raw = request.body;
+      const body = typeof raw === 'string' ? raw || undefined : raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength) : undefined;
+      if (body && !request.headers.has('Content-Length')) request.headers.set('Content-Length', Buffer.byteLength(body));
+      const secure = target.secure;
       const options: http.RequestOptions = {
         agent: secure ? agents.https : agents.http,
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname + url.search,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
         method: request.method,
         headers: request.headers.toJSON({ preserveCase: true }),
       };
@@ -316,7 +344,7 @@ export class LeanConversations {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ request, status: res.statusCode ?? 0, headers: responseHeaders(res), bodyAsText: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8') }),
+          resolve(new LeanResponse(request, res, chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'))),
         );
         res.on('error', (e) => reject(e?.name === 'AbortError' ? e : new RestError(`Error reading response as text: ${e.message}`, { code: RestError.PARSE_ERROR })));
       });
@@ -332,7 +360,8 @@ export class LeanConversations {
           reject(abort);
         }, timeoutMs);
       }
-      req.end(body);
+      if (body) req.end(body);
+      else req.end();
     });
   }
 
@@ -342,7 +371,7 @@ export class LeanConversations {
     if (op.success.has(response.status)) {
       let value: unknown;
       try {
-        value = serializer.deserialize(op.response as never, parsed.parsedBody, 'operationRes.parsedBody', DESERIALIZE_OPTIONS);
+        value = op.response === RESOURCE_MAPPER && isIdOnly(parsed.parsedBody) ? { id: parsed.parsedBody.id } : serializer.deserialize(op.response as never, parsed.parsedBody, 'operationRes.parsedBody', DESERIALIZE_OPTIONS);
       } catch (deserializeError) {
         const error = new RestError(`Error ${deserializeError} occurred in deserializing the responseBody - ${parsed.bodyAsText}`, { statusCode: parsed.status, request: parsed.request, response: parsed });
         throw withDetails(error, parsed);
@@ -382,25 +411,61 @@ export class LeanConversations {
   }
 }
 
-/** The response headers as the real node HTTP client keeps them (the first value of a repeated header). */
-function responseHeaders(res: http.IncomingMessage): HttpHeaders {
-  const headers = createHttpHeaders();
-  for (const name of Object.keys(res.headers)) {
-    const value = res.headers[name];
-    if (Array.isArray(value)) {
-      if (value.length > 0) headers.set(name, value[0]!);
-    } else if (value) {
-      headers.set(name, value);
-    }
+/** A response as the real node HTTP client makes it; its headers (the first value of a repeated header) are built when read. */
+class LeanResponse implements PipelineResponse {
+  readonly status: number;
+  parsedBody?: unknown;
+  readonly #raw: http.IncomingHttpHeaders;
+  #built?: HttpHeaders;
+
+  constructor(
+    readonly request: PipelineRequest,
+    res: http.IncomingMessage,
+    readonly bodyAsText: string,
+  ) {
+    this.status = res.statusCode ?? 0;
+    this.#raw = res.headers;
   }
-  return headers;
+
+  get headers(): HttpHeaders {
+    if (!this.#built) {
+      const headers = createHttpHeaders();
+      for (const name of Object.keys(this.#raw)) {
+        const value = this.#raw[name];
+        if (Array.isArray(value)) {
+          if (value.length > 0) headers.set(name, value[0]!);
+        } else if (value) {
+          headers.set(name, value);
+        }
+      }
+      this.#built = headers;
+    }
+    return this.#built;
+  }
+
+  set headers(headers: HttpHeaders) {
+    this.#built = headers;
+  }
+
+  /** One header (lower-case name) without building them all. */
+  header(name: string): string | undefined {
+    if (this.#built) return this.#built.get(name);
+    const value = this.#raw[name];
+    return Array.isArray(value) ? value[0] : value || undefined;
+  }
+}
+
+/** Protocol, host, port and path of an absolute URL. */
+function urlParts(raw: string): { secure: boolean; hostname: string; port: string; path: string } {
+  const url = new URL(raw);
+  return { secure: url.protocol === 'https:', hostname: url.hostname, port: url.port, path: url.pathname + url.search };
 }
 
 /** Parses a JSON body as the real deserialization policy does (no content type, or a JSON one); a broken body is a PARSE_ERROR. */
 function parseBody(response: PipelineResponse & { parsedBody?: unknown }): PipelineResponse & { parsedBody?: unknown } {
   const text = response.bodyAsText;
   if (!text) return response;
-  const contentType = response.headers.get('Content-Type') || '';
+  const contentType = (response instanceof LeanResponse ? response.header('content-type') : response.headers.get('Content-Type')) || '';
   const components = contentType ? contentType.split(';').map((c) => c.toLowerCase()) : [];
   if (components.length === 0 || components.some((c) => JSON_CONTENT_TYPES.includes(c))) {
     try {
