@@ -322,6 +322,15 @@ describe('the lean connector against the real connector client, on a local Bot C
     });
   });
 
+  test('when the service URL has no trailing slash, or no path, then both clients call the same URL', async () => {
+    for (const serviceUrl of [server.serviceUrl.replace(/\/$/, ''), `http://127.0.0.1:${server.port}`, `http://127.0.0.1:${server.port}/a/b/`]) {
+      const clients = await pair(serviceUrl);
+      const { real, lean } = await both(clients, calls[0]![1]);
+      expect(lean.seen.map((s) => s.url)).toEqual(real.seen.map((s) => s.url));
+      expect(lean.value).toEqual(real.value);
+    }
+  });
+
   test('when the Bot Connector answers 201 with extra fields, an empty body or plain text, then the values are the same', async () => {
     const clients = await pair(server.serviceUrl);
     const send = (c: ConnectorClient) => c.conversations.sendToConversation('a:1', activities()[0] as Activity);
@@ -346,6 +355,7 @@ describe('the lean connector against the real connector client, on a local Bot C
     [429, JSON.stringify({ error: { code: 'Throttled', message: 'Too many requests' } }), { 'Content-Type': 'application/json' }],
     [500, 'not json', {}],
     [502, JSON.stringify({ error: { code: 'BadGateway', message: 'upstream' } }), { 'Content-Type': 'application/json', 'Retry-After': '9' }],
+    [503, JSON.stringify({ error: { code: 'ServiceUnavailable', message: 'later' } }), { 'Content-Type': 'application/json', 'Retry-After': '12' }],
   ])('when the Bot Connector answers %i (no retries, as the outbox sends), then the error reads the same', async (status, body, headers) => {
     const clients = await pair(server.serviceUrl);
     tuneLikeProactiveSender(clients.real, 5000);
