@@ -1,5 +1,6 @@
 import { ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
 import type { AuthenticateRequestResult, ClaimsIdentity, ConnectorClient, ConnectorFactory, UserTokenClient } from 'botframework-connector';
+import { withLeanConversations } from './leanConnector';
 
 /** Most clients kept (one per caller, service URL and audience: a handful in practice). */
 const MAX_CLIENTS = 64;
@@ -27,7 +28,8 @@ function callerOf(claimsIdentity: ClaimsIdentity | undefined): string {
  * @remarks CloudAdapter asks for both on every turn; building them (an HTTP pipeline with its policies, and the
  * credentials) cost more CPU than sending a reply (profile in docs/PERFORMANCE.md). Both are stateless apart from
  * their credentials, which cache and refresh their own tokens. Validating the incoming token still happens on
- * every request.
+ * every request. Each connector client sends its replies, updates and member lookups through the fast path of
+ * `leanConnector.ts`; its other operations are its own.
  */
 export class ReusedConnectorClientsAuthentication extends ConfigurationBotFrameworkAuthentication {
   private readonly connectors = new Map<string, Promise<ConnectorClient>>();
@@ -57,7 +59,7 @@ export class ReusedConnectorClientsAuthentication extends ConfigurationBotFramew
     const connectors = this.connectors;
     return {
       create: (serviceUrl: string, audience?: string) =>
-        remember(connectors, `${caller}|${serviceUrl}|${audience ?? ''}`, () => factory.create(serviceUrl, audience)),
+        remember(connectors, `${caller}|${serviceUrl}|${audience ?? ''}`, async () => withLeanConversations(await factory.create(serviceUrl, audience))),
     } as ConnectorFactory;
   }
 }
