@@ -35,7 +35,7 @@ export interface LoadResult {
   byStep: Record<string, number[]>;
   /** Replies per turn, on average. */
   repliesPerTurn: number;
-  /** The requests filed (help-desk bot), with when their confirmation arrived (performance.now()). */
+  /** The requests filed (help-desk bot), with when the connector received their confirmation (performance.now()). */
   filings: { reference: string; at: number }[];
 }
 
@@ -125,7 +125,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           error('no reference');
           continue;
         }
-        filings.push({ reference, at: lastDone });
+        filings.push({ reference, at: previous!.lastAt });
       }
       intakes += 1;
     }

@@ -83,7 +83,7 @@ interface ManagersCards {
   /** Card posts in another channel than ACCESS_MANAGERS_CHANNEL_ID, and card updates in place. */
   misdirected: number;
   updates: number;
-  /** From the confirmation turn's end to the card's arrival, ms. */
+  /** From the confirmation reply to the card, both as the connector received them, ms (negative: the card came first). */
   delayP50: number;
   delayP95: number;
 }
@@ -312,6 +312,6 @@ function cardsLine(c: ManagersCards): string {
   return (
     `  managers' cards: ${fixed(c.cardsPerFiling, 2)} per filing (${c.filings} filings, ${c.cardsPosted} cards in the managers' channel; ` +
     `${c.missing} missing after ${CARD_GRACE_MS / 1000} s, ${c.postedTwice} posted twice, ${c.misdirected} elsewhere, ${c.updates} updates); ` +
-    `card after the confirmation: p50 ${fixed(c.delayP50)} ms, p95 ${fixed(c.delayP95)} ms`
+    `card after the confirmation reply: p50 ${fixed(c.delayP50)} ms, p95 ${fixed(c.delayP95)} ms`
   );
 }
