@@ -12,10 +12,26 @@ export interface TurnReplies {
   bodies: any[];
 }
 
+/** What the connector saw of a filed request's card in a team channel (the help-desk bot's outbox). */
+export interface ChannelCard {
+  /** Posts (new threads) carrying this request's card, and when the first one arrived (performance.now()). */
+  posts: number;
+  firstAt: number;
+  /** Updates in place (PUT) of the posted card. */
+  updates: number;
+}
+
+const REFERENCE = /DMA-\d{4}-\d{5}/;
+
 /**
  * A minimal Bot Connector on 127.0.0.1 shared by both bots: it records, per incoming activity, when each reply
  * arrived (`POST /v3/conversations/{id}/activities/{replyToId}`), and answers the Teams member lookup
  * (`GET /v3/conversations/{id}/members/{userId}`) like Teams does.
+ * @remarks It also answers what the help-desk bot's proactive sender calls, as Teams does: a new thread in a team
+ * channel (`POST /v3/conversations`, answered with the thread's conversation id and the activity id), a message
+ * in a conversation (`POST /v3/conversations/{id}/activities`), an update in place
+ * (`PUT /v3/conversations/{id}/activities/{activityId}`). Cards are counted per request reference (the card's
+ * `summary`), so the bench can tell that each filing's card reached the managers' channel once.
  */
 export class BenchConnector {
   private server?: http.Server;
@@ -27,6 +43,18 @@ export class BenchConnector {
   memberLookups = 0;
   /** TCP connections the bots opened to this connector (few means their HTTP client keeps connections alive). */
   connections = 0;
+  /** Requests' cards posted or updated in team channels, by reference (help-desk bot). */
+  readonly channelCards = new Map<string, ChannelCard>();
+  /** Card posts in team channels (all references), for per-phase counts. */
+  channelPosts = 0;
+  /** Channel posts in another channel than `expectedChannelId` (should stay 0). */
+  misdirectedPosts = 0;
+  /** Proactive messages to a conversation (not replies to an incoming activity), e.g. requesters' notices. */
+  conversationPosts = 0;
+  /** The managers' channel the cards must go to, when known. */
+  expectedChannelId?: string;
+  /** Thread (conversation id) → request reference, to attribute updates. */
+  private readonly threads = new Map<string, string>();
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -82,6 +110,35 @@ export class BenchConnector {
         this.turns.set(key, { count: 1, lastAt: at, lastBody: body, bodies: [body] });
       }
       answer = { id: `r-${++this.seq}` };
+    } else if (req.method === 'POST' && parts[0] === 'v3' && parts[1] === 'conversations' && parts.length === 2) {
+      // createConversation: a new thread in a team channel, with its first activity (a request's card).
+      const body = parseJson(raw);
+      const channelId: string = body?.channelData?.channel?.id ?? 'unknown-channel';
+      const activityId = `c-${++this.seq}`;
+      const conversationId = `${channelId};messageid=${activityId}`;
+      if (this.expectedChannelId && channelId !== this.expectedChannelId) this.misdirectedPosts += 1;
+      const reference = referenceOf(body?.activity);
+      if (reference) {
+        this.channelPosts += 1;
+        this.threads.set(conversationId, reference);
+        const card = this.channelCards.get(reference);
+        if (card) card.posts += 1;
+        else this.channelCards.set(reference, { posts: 1, firstAt: at, updates: 0 });
+      } else {
+        this.unexpected += 1;
+      }
+      answer = { id: conversationId, activityId };
+    } else if (req.method === 'POST' && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities' && parts.length === 4) {
+      // sendToConversation: a proactive message in a stored conversation.
+      this.conversationPosts += 1;
+      answer = { id: `p-${++this.seq}` };
+    } else if (req.method === 'PUT' && parts[0] === 'v3' && parts[1] === 'conversations' && parts[3] === 'activities' && parts[4]) {
+      // updateActivity: a card updated in place.
+      const reference = this.threads.get(parts[2]!) ?? referenceOf(parseJson(raw));
+      const card = reference ? this.channelCards.get(reference) : undefined;
+      if (card) card.updates += 1;
+      else this.unexpected += 1;
+      answer = { id: parts[4] };
     } else if (req.method === 'GET' && parts[3] === 'members' && parts[4]) {
       this.memberLookups += 1;
       answer = {
@@ -100,4 +157,18 @@ export class BenchConnector {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
     res.end(payload);
   }
+}
+
+function parseJson(raw: string): any {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request reference a card activity carries in its summary (the managers' card sets it). */
+function referenceOf(activity: { summary?: unknown } | undefined): string | undefined {
+  const summary = typeof activity?.summary === 'string' ? activity.summary : '';
+  return REFERENCE.exec(summary)?.[0];
 }

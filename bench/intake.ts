@@ -95,7 +95,11 @@ export const ACCESS_INTAKE: IntakeStep[] = [
 
 const REFERENCE = /DMA-\d{4}-\d{5}/;
 
-/** Whether the confirmation turn's replies show a filed request's reference. */
-export function showsReference(replies: TurnReplies | undefined): boolean {
-  return !!replies && replies.bodies.some((b) => REFERENCE.test(JSON.stringify(b ?? '')));
+/** The filed request's reference the confirmation turn's replies show, if any. */
+export function filedReference(replies: TurnReplies | undefined): string | undefined {
+  for (const body of replies?.bodies ?? []) {
+    const found = REFERENCE.exec(JSON.stringify(body ?? ''));
+    if (found) return found[0];
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { BenchConnector, TurnReplies } from './connector';
-import { newConversation, showsReference, type IntakeStep } from './intake';
+import { filedReference, newConversation, type IntakeStep } from './intake';
 
 export interface LoadOptions {
   port: number;
@@ -35,6 +35,8 @@ export interface LoadResult {
   byStep: Record<string, number[]>;
   /** Replies per turn, on average. */
   repliesPerTurn: number;
+  /** The requests filed (help-desk bot), with when the connector received their confirmation (performance.now()). */
+  filings: { reference: string; at: number }[];
 }
 
 /** Posts a JSON body with a keep-alive agent and resolves with the status code once the response has ended. */
@@ -63,6 +65,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const byStep: Record<string, number[]> = Object.fromEntries(steps.map((s) => [s.name, []]));
   const errorKinds: Record<string, number> = {};
+  const filings: LoadResult['filings'] = [];
   let turns = 0;
   let intakes = 0;
   let replies = 0;
@@ -116,9 +119,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         if (think > 0) await pause(think * (0.5 + Math.random()));
       }
       if (!ok) continue;
-      if (options.expectReference && !showsReference(previous)) {
-        error('no reference');
-        continue;
+      if (options.expectReference) {
+        const reference = filedReference(previous);
+        if (!reference) {
+          error('no reference');
+          continue;
+        }
+        filings.push({ reference, at: previous!.lastAt });
       }
       intakes += 1;
     }
@@ -127,7 +134,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   agent.destroy();
   const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
-  return { turns, intakes, errors, errorKinds, elapsedMs: (lastDone || performance.now()) - start, latencies, byStep, repliesPerTurn: turns ? replies / turns : 0 };
+  return { turns, intakes, errors, errorKinds, elapsedMs: (lastDone || performance.now()) - start, latencies, byStep, repliesPerTurn: turns ? replies / turns : 0, filings };
 }
 
 /** The p-th percentile (0–100) of a list of numbers, nearest-rank. */

@@ -7,6 +7,10 @@ import { ACCESS_INTAKE } from './intake';
 import { median, percentile, runLoad, type LoadResult } from './load';
 import { cpuMsOf, memoryOf } from './procStats';
 import { fixed, machine, table, writeResult } from './report';
+import { BENCH_TEAMS, benchTeamsEnv, installBenchTeams } from './teams';
+
+/** How long the bench waits at the end of the run for managers' cards still in the outbox. */
+const CARD_GRACE_MS = 30_000;
 
 export interface TurnsOptions {
   provider: BenchProvider;
@@ -46,6 +50,8 @@ interface PhaseResult {
   memoryMiB?: Record<string, number>;
   /** TCP connections the bot opened to the connector during the phase. */
   connectorConnections?: number;
+  /** Requests' cards the connector received in the managers' channel during the phase (help-desk bot). */
+  channelCards?: number;
   byStep: Record<string, { p50: number; p95: number }>;
 }
 
@@ -61,6 +67,25 @@ interface BotSummary {
   peakRssMiB: number;
   botCpuMsPerTurn: number;
   phases: PhaseResult[];
+  /** Help-desk bot: did each filed request's card reach the managers' channel, once, by the end of the run? */
+  managersCards?: ManagersCards;
+}
+
+interface ManagersCards {
+  /** Requests filed over the whole run (warm-up and paced phase included). */
+  filings: number;
+  /** Card posts for those requests in the managers' channel, and per filing. */
+  cardsPosted: number;
+  cardsPerFiling: number;
+  /** Filings whose card never arrived (counted as errors), or arrived more than once. */
+  missing: number;
+  postedTwice: number;
+  /** Card posts in another channel than ACCESS_MANAGERS_CHANNEL_ID, and card updates in place. */
+  misdirected: number;
+  updates: number;
+  /** From the confirmation reply to the card, both as the connector received them, ms (negative: the card came first). */
+  delayP50: number;
+  delayP95: number;
 }
 
 function summarizePhase(load: LoadResult, botCpuMs: number, loadCpuMs: number, rssMiB: number): PhaseResult {
@@ -82,7 +107,7 @@ function summarizePhase(load: LoadResult, botCpuMs: number, loadCpuMs: number, r
 }
 
 /** One measured phase against one bot: load for the duration, with the bot's CPU time and RSS around it. */
-async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean, thinkMs = 0): Promise<PhaseResult> {
+async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean, filings: LoadResult['filings'], thinkMs = 0): Promise<PhaseResult> {
   const cpuBefore = cpuMsOf(bot.pid);
   const selfBefore = process.cpuUsage();
   let rss = 0;
@@ -90,6 +115,7 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
     rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   }, 200);
   const connectionsBefore = connector.connections;
+  const cardsBefore = connector.channelPosts;
   const load = await runLoad({ port: bot.port, connector, concurrency: options.conversations, durationMs, steps: ACCESS_INTAKE, expectReference, tag: bot.name, thinkMs });
   clearInterval(sampler);
   rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
@@ -97,7 +123,13 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   const cpuMs = cpuMsOf(bot.pid) - cpuBefore;
   const { usage } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number> };
   const memoryMiB = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v / 1048576) * 10) / 10]));
-  return { ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss), memoryMiB, connectorConnections: connector.connections - connectionsBefore };
+  filings.push(...load.filings);
+  return {
+    ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss),
+    memoryMiB,
+    connectorConnections: connector.connections - connectionsBefore,
+    ...(expectReference ? { channelCards: connector.channelPosts - cardsBefore } : {}),
+  };
 }
 
 function summarizeBot(name: string, phases: PhaseResult[], peakRssMiB: number): BotSummary {
@@ -119,31 +151,48 @@ function summarizeBot(name: string, phases: PhaseResult[], peakRssMiB: number): 
  * The turn benchmark: the stock echo bot and the help-desk bot, each in its own process, against one local
  * connector, driven by the same load (N conversations, each a full access intake, again and again).
  * @remarks Phases alternate (echo, help-desk, echo, help-desk…) so both see the same machine load; the table
- * shows the median of the phases and the ratio is the median of the per-pair ratios.
+ * shows the median of the phases and the ratio is the median of the per-pair ratios. The help-desk bot runs as
+ * deployed: managers' and agents' teams configured and the bot installed in both before the warm-up, so each
+ * filing's card is delivered to the managers' channel by the outbox during the run; the table's last line says
+ * how many cards arrived per filing, and a card still missing 30 s after the last phase counts as an error.
  */
 export async function runTurns(options: TurnsOptions): Promise<{ table: string; ratio: number; file: string }> {
   const started = performance.now();
   const connector = await new BenchConnector().start();
   const database = await createThrowawayDatabase(options.provider, 'turns');
-  const bots: { name: string; label: string; process: BotProcess; expectReference: boolean; phases: PhaseResult[]; paced?: PhaseResult; peakRssMiB: number }[] = [];
+  const bots: {
+    name: string;
+    label: string;
+    process: BotProcess;
+    expectReference: boolean;
+    phases: PhaseResult[];
+    paced?: PhaseResult;
+    peakRssMiB: number;
+    filings: LoadResult['filings'];
+    managersCards?: ManagersCards;
+  }[] = [];
   const machineBefore = machine();
   try {
     if (options.only !== 'helpdesk') {
-      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN });
+      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN, filings: [] });
     }
     if (options.only !== 'echo') {
-      const env: Record<string, string> = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+      // Configured like a deployment: the managers' and agents' teams and channels set, the bot installed in both.
+      const env: Record<string, string> = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...benchTeamsEnv() };
       if (options.botNodeOptions) env.NODE_OPTIONS = options.botNodeOptions;
-      bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: await spawnBot('helpdesk', 'helpdeskBot', { env, cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: true, phases: [], peakRssMiB: NaN });
+      const helpdesk = await spawnBot('helpdesk', 'helpdeskBot', { env, cpuProfDir: options.cpuProfDir, tsx: options.tsx });
+      bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: helpdesk, expectReference: true, phases: [], peakRssMiB: NaN, filings: [] });
+      connector.expectedChannelId = BENCH_TEAMS.managers.channelId;
+      await installBenchTeams(helpdesk.port, connector);
     }
     for (const bot of bots) {
       process.stderr.write(`warm-up ${bot.name} (${options.warmupMs} ms)\n`);
-      await phase(bot.process, connector, options, options.warmupMs, bot.expectReference);
+      await phase(bot.process, connector, options, options.warmupMs, bot.expectReference, bot.filings);
     }
     if (options.profileDir) for (const bot of bots) await bot.process.command({ type: 'profile-start' }, 'profile-started');
     for (let r = 0; r < options.repeat; r++) {
       for (const bot of bots) {
-        const result = await phase(bot.process, connector, options, options.durationMs, bot.expectReference);
+        const result = await phase(bot.process, connector, options, options.durationMs, bot.expectReference, bot.filings);
         bot.phases.push(result);
         process.stderr.write(`run ${r + 1}/${options.repeat} ${bot.name}: ${fixed(result.turnsPerSecond)} turns/s, p95 ${fixed(result.p95)} ms, errors ${result.errors}\n`);
       }
@@ -157,10 +206,11 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     }
     if (options.pacedThinkMs > 0) {
       for (const bot of bots) {
-        bot.paced = await phase(bot.process, connector, options, options.pacedDurationMs, bot.expectReference, options.pacedThinkMs);
+        bot.paced = await phase(bot.process, connector, options, options.pacedDurationMs, bot.expectReference, bot.filings, options.pacedThinkMs);
         process.stderr.write(`paced ${bot.name}: ${fixed(bot.paced.turnsPerSecond)} turns/s, p95 ${fixed(bot.paced.p95)} ms, errors ${bot.paced.errors}\n`);
       }
     }
+    for (const bot of bots) if (bot.expectReference) bot.managersCards = await managersCards(connector, bot.filings);
     // Peak resident set over the bot's life (start-up, warm-up and every phase), read before it exits.
     for (const bot of bots) bot.peakRssMiB = memoryOf(bot.process.pid)?.peakRssMiB ?? NaN;
   } finally {
@@ -169,7 +219,12 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     await database.drop().catch((err) => process.stderr.write(`could not drop the bench database: ${String(err)}\n`));
   }
 
-  const summaries = bots.map((b) => ({ label: b.label, ...summarizeBot(b.name, b.phases, b.peakRssMiB), paced: b.paced }));
+  const summaries = bots.map((b) => {
+    const summary = { label: b.label, ...summarizeBot(b.name, b.phases, b.peakRssMiB), paced: b.paced, managersCards: b.managersCards };
+    // A filing whose card never reached the managers' channel is an error of the run.
+    summary.errors += b.managersCards?.missing ?? 0;
+    return summary;
+  });
   const echo = summaries.find((s) => s.name === 'echo');
   const helpdesk = summaries.find((s) => s.name === 'helpdesk');
   const pairRatios = echo && helpdesk ? echo.phases.map((p, i) => helpdesk.phases[i]!.turnsPerSecond / p.turnsPerSecond) : [];
@@ -197,6 +252,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         fixed(s.botCpuMsPerTurn, 2),
       ]),
     ),
+    ...summaries.filter((s) => s.managersCards).map((s) => cardsLine(s.managersCards!)),
   ]
     .filter(Boolean)
     .join('\n');
@@ -213,4 +269,49 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     ratio,
   });
   return { table: text, ratio, file };
+}
+
+/**
+ * Waits (up to {@link CARD_GRACE_MS}) for the card of every filed request to reach the managers' channel, then
+ * counts what the connector received per filing.
+ */
+async function managersCards(connector: BenchConnector, filings: LoadResult['filings']): Promise<ManagersCards> {
+  const deadline = performance.now() + CARD_GRACE_MS;
+  const arrived = () => filings.every((f) => connector.channelCards.has(f.reference));
+  while (!arrived() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  let cardsPosted = 0;
+  let missing = 0;
+  let postedTwice = 0;
+  let updates = 0;
+  const delays: number[] = [];
+  for (const filing of filings) {
+    const card = connector.channelCards.get(filing.reference);
+    if (!card) {
+      missing += 1;
+      continue;
+    }
+    cardsPosted += card.posts;
+    updates += card.updates;
+    if (card.posts > 1) postedTwice += 1;
+    delays.push(card.firstAt - filing.at);
+  }
+  return {
+    filings: filings.length,
+    cardsPosted,
+    cardsPerFiling: filings.length ? cardsPosted / filings.length : NaN,
+    missing,
+    postedTwice,
+    misdirected: connector.misdirectedPosts,
+    updates,
+    delayP50: percentile(delays, 50),
+    delayP95: percentile(delays, 95),
+  };
+}
+
+function cardsLine(c: ManagersCards): string {
+  return (
+    `  managers' cards: ${fixed(c.cardsPerFiling, 2)} per filing (${c.filings} filings, ${c.cardsPosted} cards in the managers' channel; ` +
+    `${c.missing} missing after ${CARD_GRACE_MS / 1000} s, ${c.postedTwice} posted twice, ${c.misdirected} elsewhere, ${c.updates} updates); ` +
+    `card after the confirmation reply: p50 ${fixed(c.delayP50)} ms, p95 ${fixed(c.delayP95)} ms`
+  );
 }

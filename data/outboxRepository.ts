@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import { rowMapper } from './rowMapping';
-import { placeholders } from './sql';
+import { placeholders, readSqlDate, selectDate, sqlRunnerOf, type SqlRunner } from './sql';
 import { isSqlTx, type TxClient } from './tx';
 
 /**
@@ -114,13 +114,114 @@ export function targetKey(target: OutboxTarget): string {
     : JSON.stringify({ type: 'channel', teamId: target.teamId, ...(target.channelId ? { channelId: target.channelId } : {}) });
 }
 
+/** The columns of a row, under the names of {@link Row}, dates as {@link selectDate} reads them. */
+function rowColumns(sql: SqlRunner): string {
+  const d = (column: string, alias: string) => selectDate(sql.provider, `"${column}"`, alias);
+  return [
+    '"id"',
+    '"kind"',
+    '"target"',
+    '"payload"',
+    '"dedupe_key" AS "dedupeKey"',
+    '"ordering_key" AS "orderingKey"',
+    '"status"',
+    '"attempts"',
+    d('next_attempt_at', 'nextAttemptAt'),
+    '"lock_owner" AS "lockOwner"',
+    d('locked_until', 'lockedUntil'),
+    '"activity_id" AS "activityId"',
+    '"conversation_id" AS "conversationId"',
+    '"last_error" AS "lastError"',
+    d('created_at', 'createdAt'),
+    d('updated_at', 'updatedAt'),
+    d('sent_at', 'sentAt'),
+  ].join(', ');
+}
+
+/** A row as the plain-SQL runner returns it (dates as text) → {@link Row}. */
+function rowFromSql(raw: Record<string, unknown>): Row {
+  return {
+    id: Number(raw.id),
+    kind: raw.kind as string,
+    target: raw.target as string,
+    payload: raw.payload as string,
+    dedupeKey: (raw.dedupeKey as string | null) ?? null,
+    orderingKey: (raw.orderingKey as string | null) ?? null,
+    status: raw.status as string,
+    attempts: Number(raw.attempts),
+    nextAttemptAt: readSqlDate(raw.nextAttemptAt)!,
+    lockOwner: (raw.lockOwner as string | null) ?? null,
+    lockedUntil: readSqlDate(raw.lockedUntil),
+    activityId: (raw.activityId as string | null) ?? null,
+    conversationId: (raw.conversationId as string | null) ?? null,
+    lastError: (raw.lastError as string | null) ?? null,
+    createdAt: readSqlDate(raw.createdAt)!,
+    updatedAt: readSqlDate(raw.updatedAt)!,
+    sentAt: readSqlDate(raw.sentAt),
+  };
+}
+
+/** The dispatcher's statements in plain SQL (one per call), for a client opened by `openDatabase`. */
+interface OutboxStatements {
+  claim: string;
+  markSent: string;
+  markRetry: string;
+  markFailed: string;
+  healthCounts: string;
+  healthFailures: string;
+}
+
+const UNLOCKED = (alias: string) => `(${alias}"locked_until" IS NULL OR ${alias}"locked_until" < ?)`;
+/** A row held by `owner` and still pending (a late acknowledgement of a lost claim changes nothing). */
+const HELD = `WHERE "id" = ? AND "lock_owner" = ? AND "status" = 'pending'`;
+
+function outboxStatements(sql: SqlRunner): OutboxStatements {
+  // Due: pending, time has come, not locked (or its lock expired), and no older pending row shares its ordering
+  // key. The oldest due rows are locked for the caller in the same statement; on PostgreSQL, rows another instance
+  // is claiming at this very moment are skipped (SKIP LOCKED), and the outer conditions are checked again on the
+  // row as committed, so two instances never hold the same row.
+  const claim = `WITH "due" AS (
+      SELECT m."id" FROM "outbox_messages" m
+      WHERE m."status" = 'pending' AND m."next_attempt_at" <= ? AND ${UNLOCKED('m.')}
+        AND (m."ordering_key" IS NULL OR NOT EXISTS (
+          SELECT 1 FROM "outbox_messages" o WHERE o."ordering_key" = m."ordering_key" AND o."status" = 'pending' AND o."id" < m."id"))
+      ORDER BY m."id" LIMIT ?${sql.provider === 'postgresql' ? ' FOR UPDATE SKIP LOCKED' : ''}
+    )
+    UPDATE "outbox_messages" SET "lock_owner" = ?, "locked_until" = ?, "updated_at" = ?
+    WHERE "id" IN (SELECT "id" FROM "due") AND "status" = 'pending' AND ${UNLOCKED('')}
+    RETURNING ${rowColumns(sql)}`;
+  return {
+    claim,
+    markSent: `UPDATE "outbox_messages" SET "status" = 'sent', "attempts" = "attempts" + 1, "sent_at" = ?, "updated_at" = ?,
+      "lock_owner" = NULL, "locked_until" = NULL, "last_error" = NULL, "activity_id" = ?, "conversation_id" = ? ${HELD}`,
+    markRetry: `UPDATE "outbox_messages" SET "attempts" = "attempts" + 1, "next_attempt_at" = ?, "last_error" = ?, "updated_at" = ?,
+      "lock_owner" = NULL, "locked_until" = NULL ${HELD}`,
+    markFailed: `UPDATE "outbox_messages" SET "status" = 'failed', "attempts" = "attempts" + 1, "last_error" = ?, "updated_at" = ?,
+      "lock_owner" = NULL, "locked_until" = NULL ${HELD}`,
+    healthCounts: `SELECT CAST(COALESCE(SUM(CASE WHEN "status" = 'pending' THEN 1 ELSE 0 END), 0) AS INTEGER) AS "pending",
+        CAST(COALESCE(SUM(CASE WHEN "status" = 'failed' THEN 1 ELSE 0 END), 0) AS INTEGER) AS "failed",
+        ${selectDate(sql.provider, `MIN(CASE WHEN "status" = 'pending' THEN "created_at" END)`, 'oldestPendingAt')}
+      FROM "outbox_messages" WHERE "status" IN ('pending', 'failed')`,
+    healthFailures: `SELECT "id", "kind", "attempts", "last_error" AS "lastError", ${selectDate(sql.provider, '"updated_at"', 'updatedAt')}
+      FROM "outbox_messages" WHERE "status" = 'failed' ORDER BY "id" LIMIT 10`,
+  };
+}
+
 /**
  * Stores outbox messages and lets several dispatcher instances claim them safely.
  * @remarks Claiming is a compare-and-set on (status, lock) per row, so two instances never hold the same row;
- * a row whose holder died is claimable again once `lockedUntil` has passed.
+ * a row whose holder died is claimable again once `lockedUntil` has passed. What the dispatcher runs all the time
+ * (claim, sent, retry, failed, health counts) is plain SQL ({@link SqlRunner}) on a client opened by
+ * `openDatabase`, Prisma otherwise; enqueuing inside a caller's transaction is always Prisma.
  */
 export class OutboxRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql?: SqlRunner;
+  private readonly statements?: OutboxStatements;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlRunnerOf(db);
+    if (this.sql) this.statements = outboxStatements(this.sql);
+  }
 
   /**
    * Adds a message, inside the caller's transaction when `tx` is one (the transactional outbox).
@@ -204,36 +305,50 @@ export class OutboxRepository {
    * pending row shares its ordering key. Each claim is a conditional update, safe across instances.
    */
   async claimDue(owner: string, now: Date, lockedUntil: Date, limit: number): Promise<OutboxRecord[]> {
-    const candidates = await this.db.outboxMessage.findMany({
-      where: {
-        status: 'pending',
-        nextAttemptAt: { lte: now },
-        OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
-      },
-      orderBy: { id: 'asc' },
-      take: limit * 4,
-    });
+    if (this.sql && this.statements) {
+      const rows = await this.sql.query(this.statements.claim, [now, now, limit, owner, lockedUntil, now, now]);
+      return rows.map((r) => toRecord(rowFromSql(r))).sort((a, b) => a.id - b.id);
+    }
     const claimed: OutboxRecord[] = [];
     const blockedKeys = new Set<string>();
-    for (const row of candidates) {
-      if (claimed.length >= limit) break;
-      if (row.orderingKey) {
-        if (blockedKeys.has(row.orderingKey)) continue;
-        blockedKeys.add(row.orderingKey);
-        const older = await this.db.outboxMessage.count({ where: { orderingKey: row.orderingKey, status: 'pending', id: { lt: row.id } } });
-        if (older > 0) continue;
-      }
-      const res = await this.db.outboxMessage.updateMany({
-        where: { id: row.id, status: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-        data: { lockOwner: owner, lockedUntil, updatedAt: now },
+    // Page through the due rows, so that rows waiting behind an older row of their ordering key do not hide the others.
+    let afterId = 0;
+    while (claimed.length < limit) {
+      const candidates = await this.db.outboxMessage.findMany({
+        where: {
+          id: { gt: afterId },
+          status: 'pending',
+          nextAttemptAt: { lte: now },
+          OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+        },
+        orderBy: { id: 'asc' },
+        take: limit * 4,
       });
-      if (res.count === 1) claimed.push(toRecord({ ...row, lockOwner: owner, lockedUntil }));
+      if (candidates.length === 0) break;
+      afterId = candidates[candidates.length - 1]!.id;
+      for (const row of candidates) {
+        if (claimed.length >= limit) break;
+        if (row.orderingKey) {
+          if (blockedKeys.has(row.orderingKey)) continue;
+          blockedKeys.add(row.orderingKey);
+          const older = await this.db.outboxMessage.count({ where: { orderingKey: row.orderingKey, status: 'pending', id: { lt: row.id } } });
+          if (older > 0) continue;
+        }
+        const res = await this.db.outboxMessage.updateMany({
+          where: { id: row.id, status: 'pending', OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+          data: { lockOwner: owner, lockedUntil, updatedAt: now },
+        });
+        if (res.count === 1) claimed.push(toRecord({ ...row, lockOwner: owner, lockedUntil, updatedAt: now }));
+      }
     }
     return claimed;
   }
 
   /** Marks a claimed row delivered, with what was posted; false when the claim was lost meanwhile. */
   async markSent(id: number, owner: string, now: Date, posted: { activityId?: string | null; conversationId?: string | null } = {}): Promise<boolean> {
+    if (this.sql && this.statements) {
+      return (await this.sql.execute(this.statements.markSent, [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner])) === 1;
+    }
     const res = await this.db.outboxMessage.updateMany({
       where: { id, lockOwner: owner, status: 'pending' },
       data: {
@@ -253,6 +368,9 @@ export class OutboxRepository {
 
   /** Records a failed attempt and when to try again. */
   async markRetry(id: number, owner: string, now: Date, nextAttemptAt: Date, lastError: string): Promise<boolean> {
+    if (this.sql && this.statements) {
+      return (await this.sql.execute(this.statements.markRetry, [nextAttemptAt, lastError, now, id, owner])) === 1;
+    }
     const res = await this.db.outboxMessage.updateMany({
       where: { id, lockOwner: owner, status: 'pending' },
       data: { attempts: { increment: 1 }, nextAttemptAt, lastError, updatedAt: now, lockOwner: null, lockedUntil: null },
@@ -262,6 +380,9 @@ export class OutboxRepository {
 
   /** Gives up on a row: it stays visible as failed (health details) until requeued. */
   async markFailed(id: number, owner: string, now: Date, lastError: string): Promise<boolean> {
+    if (this.sql && this.statements) {
+      return (await this.sql.execute(this.statements.markFailed, [lastError, now, id, owner])) === 1;
+    }
     const res = await this.db.outboxMessage.updateMany({
       where: { id, lockOwner: owner, status: 'pending' },
       data: { status: 'failed', attempts: { increment: 1 }, lastError, updatedAt: now, lockOwner: null, lockedUntil: null },
@@ -304,6 +425,16 @@ export class OutboxRepository {
 
   /** Counts for /healthz, with the ten oldest failures (no payloads: they may name people). */
   async health(): Promise<OutboxHealth> {
+    if (this.sql && this.statements) {
+      const [counts] = await this.sql.query<{ pending: number; failed: number; oldestPendingAt: unknown }>(this.statements.healthCounts);
+      const failures = await this.sql.query<{ id: number; kind: string; attempts: number; lastError: string | null; updatedAt: unknown }>(this.statements.healthFailures);
+      return {
+        pending: Number(counts?.pending ?? 0),
+        failed: Number(counts?.failed ?? 0),
+        oldestPendingAt: readSqlDate(counts?.oldestPendingAt)?.toISOString() ?? null,
+        failures: failures.map((f) => ({ id: Number(f.id), kind: f.kind, attempts: Number(f.attempts), lastError: f.lastError, at: readSqlDate(f.updatedAt)!.toISOString() })),
+      };
+    }
     const [pending, failed, oldestPending, failures] = await Promise.all([
       this.db.outboxMessage.count({ where: { status: 'pending' } }),
       this.db.outboxMessage.count({ where: { status: 'failed' } }),

@@ -54,3 +54,19 @@ export function sqlDate(provider: DatabaseProvider, date: Date): string {
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
 }
+
+/**
+ * A date column in a SELECT or RETURNING list, as text that {@link readSqlDate} reads the same on both providers.
+ * @remarks node-postgres would read a TIMESTAMP (without time zone) as local time; SQLite stores Prisma's text as is.
+ */
+export function selectDate(provider: DatabaseProvider, column: string, alias: string): string {
+  return provider === 'postgresql' ? `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"` : `${column} AS "${alias}"`;
+}
+
+/** A date read through {@link selectDate} (null stays null). */
+export function readSqlDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  const date = value instanceof Date ? value : new Date(value as string | number);
+  if (Number.isNaN(date.getTime())) throw new Error('unreadable date from the database');
+  return date;
+}

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
-import { RateLimiterMemory, RateLimiterPrisma, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterPrisma,
+  RateLimiterRes,
+  type IRateLimiterStoreOptions,
+  type RateLimiterAbstract,
+  type RateLimiterStoreAbstract as RateLimiterStoreAbstractType,
+} from 'rate-limiter-flexible';
 import type { Db } from '../../data/db';
+import { RateLimitRepository, type RateLimitCount } from '../../data/rateLimitRepository';
+import { sqlRunnerOf } from '../../data/sql';
 import { resolveLang, translator, type Lang } from '../../domain/i18n';
 import type { Logger } from '../logger';
 
@@ -11,25 +20,66 @@ export interface UserRateLimitSettings {
   windowSeconds: number;
 }
 
+// rate-limiter-flexible declares RateLimiterStoreAbstract in its types but leaves it out of its index.
+const RateLimiterStoreAbstract = require('rate-limiter-flexible/lib/RateLimiterStoreAbstract') as typeof RateLimiterStoreAbstractType;
+
+/**
+ * rate-limiter-flexible's store contract on {@link RateLimitRepository}: one plain-SQL statement per consumed message.
+ * @remarks The library keeps its semantics (in-memory block once over the limit, insurance limiter, blocks and
+ * penalties); only the storage calls below are ours, modelled on its own SQL stores.
+ */
+export class RateLimiterSqlStore extends RateLimiterStoreAbstract {
+  constructor(private readonly counters: RateLimitRepository, opts: Omit<IRateLimiterStoreOptions, 'storeClient'>) {
+    super({ ...opts, storeClient: counters });
+  }
+
+  /** Counts `points` (or, forced, sets them) for a window of `msDuration` (0: no expiry). */
+  _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<RateLimitCount> {
+    const now = new Date();
+    const expire = msDuration > 0 ? new Date(now.getTime() + msDuration) : null;
+    return forceExpire ? this.counters.set(rlKey, points, expire) : this.counters.consume(rlKey, points, now, expire);
+  }
+
+  _get(rlKey: string): Promise<RateLimitCount | null> {
+    return this.counters.get(rlKey, new Date());
+  }
+
+  _delete(rlKey: string): Promise<boolean> {
+    return this.counters.delete(rlKey);
+  }
+
+  /** As rate-limiter-flexible's Prisma store reads a counter. */
+  _getRateLimiterRes(_rlKey: string, changedPoints: number, count: RateLimitCount): RateLimiterRes {
+    return new RateLimiterRes(
+      Math.max(this.points - count.points, 0),
+      count.expire !== null ? Math.max(count.expire.getTime() - Date.now(), 0) : -1,
+      count.points,
+      count.points === changedPoints,
+    );
+  }
+}
+
 /**
  * The per-user limiter, on the shared database, insured by an in-memory one.
  * @remarks Several instances share one database and Teams spreads a user's messages over them: counting in the
- * database (rate-limiter-flexible's Prisma store, table `rate_limits`) makes the limit the same whichever
- * instance answers. Once a user is over the limit, the instance remembers it in memory until the window ends,
- * so a flood costs no more database writes. If the database cannot count, the in-memory limiter takes over
- * (the limit then holds per instance). Expired counters are deleted by the retention sweep.
+ * database (table `rate_limits`) makes the limit the same whichever instance answers. On a client opened by
+ * `openDatabase` a message costs one plain-SQL upsert ({@link RateLimiterSqlStore}); on any other client,
+ * rate-limiter-flexible's Prisma store does the same in two Prisma queries. Once a user is over the limit, the
+ * instance remembers it in memory until the window ends, so a flood costs no more database writes. If the
+ * database cannot count, the in-memory limiter takes over (the limit then holds per instance). Expired counters
+ * are deleted by the retention sweep.
  */
 export function createUserRateLimiter(db: Db, settings: UserRateLimitSettings): RateLimiterAbstract {
-  return new RateLimiterPrisma({
-    storeClient: db,
-    tableName: 'rateLimitCounter',
+  const options = {
     keyPrefix: 'user',
     points: settings.points,
     duration: settings.windowSeconds,
     inMemoryBlockOnConsumed: settings.points + 1,
-    clearExpiredByTimeout: false,
     insuranceLimiter: new RateLimiterMemory({ keyPrefix: 'user', points: settings.points, duration: settings.windowSeconds }),
-  });
+  };
+  const sql = sqlRunnerOf(db);
+  if (sql) return new RateLimiterSqlStore(new RateLimitRepository(sql), options);
+  return new RateLimiterPrisma({ ...options, storeClient: db, tableName: 'rateLimitCounter', clearExpiredByTimeout: false });
 }
 
 /** The counter key of the user behind an activity: a hash of channel and Entra ID (or Teams) id, never the id itself. */
