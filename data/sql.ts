@@ -16,6 +16,15 @@ export interface SqlRunner {
   query<T extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Runs a statement and returns how many rows it inserted, updated or deleted. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
+  /**
+   * Runs `fn` in one transaction: committed when `fn` resolves, rolled back when it throws (the error is rethrown).
+   * @remarks `tx` runs its statements in that transaction; use it, not the outer runner, inside `fn` (on SQLite a
+   * statement through the outer runner waits for the transaction to end, so from inside `fn` it is refused).
+   * SQLite: `BEGIN IMMEDIATE` on the one connection, which every other statement, Prisma's included, waits for:
+   * keep `fn` short and free of network calls. PostgreSQL: one client of the pool, released after. `tx.transaction`
+   * throws: nested transactions are not supported.
+   */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
 }
 
 const runners = new WeakMap<object, SqlRunner>();
