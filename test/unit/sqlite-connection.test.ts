@@ -65,6 +65,18 @@ describe('SQLite connection (better-sqlite3, one connection for Prisma and the p
     expect(row).toEqual({ t: 1, f: 0, d: '2026-01-31T12:00:00.000+00:00' });
   });
 
+  test('when Prisma runs the same statement with other parameters, then each call gets its own rows (statements kept prepared)', async () => {
+    await db.prisma.referenceCounter.createMany({ data: [{ year: 2040, last: 40 }, { year: 2041, last: 41 }] });
+    const found = await Promise.all([2040, 2041, 2040, 1234].map((year) => db.prisma.referenceCounter.findUnique({ where: { year } })));
+    expect(found.map((r) => r?.last ?? null)).toEqual([40, 41, 40, null]);
+    for (const year of [2040, 2041]) {
+      await db.prisma.referenceCounter.update({ where: { year }, data: { last: { increment: 1 } } });
+    }
+    expect((await db.prisma.referenceCounter.findMany({ where: { year: { in: [2040, 2041] } }, orderBy: { year: 'asc' } })).map((r) => r.last)).toEqual([41, 42]);
+    const [raw] = await db.prisma.$queryRawUnsafe<{ n: unknown }[]>('SELECT COUNT(*) AS n FROM "reference_counters" WHERE "year" >= ?', 2040);
+    expect(Number(raw!.n)).toBe(2);
+  });
+
   test('when a Prisma transaction fails, then its writes are rolled back and the next queries work', async () => {
     await expect(
       db.prisma.$transaction(async (tx) => {
