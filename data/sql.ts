@@ -18,10 +18,10 @@ export interface SqlRunner {
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**
    * Runs `fn` in one transaction: committed when `fn` resolves, rolled back when it throws (the error is rethrown).
-   * @remarks `tx` runs its statements in that transaction; use it, not the outer runner, inside `fn` (on SQLite a
-   * statement through the outer runner waits for the transaction to end, so from inside `fn` it is refused).
-   * SQLite: `BEGIN IMMEDIATE` on the one connection, which every other statement, Prisma's included, waits for:
-   * keep `fn` short and free of network calls. PostgreSQL: one client of the pool, released after. `tx.transaction`
+   * @remarks `tx` runs its statements in that transaction; use it, not the outer runner (nor Prisma), inside `fn`:
+   * on SQLite a statement outside the transaction waits for it to end, so from inside `fn` it would wait for itself
+   * and fails after the connection's wait limit (10 s). SQLite: `BEGIN IMMEDIATE` on the one connection, which every
+   * other statement, Prisma's included, waits for: keep `fn` short and free of network calls. PostgreSQL: one client of the pool, released after. `tx.transaction`
    * throws: nested transactions are not supported.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;

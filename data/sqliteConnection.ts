@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { sqlDate, type SqlRunner, type SqlValue } from './sql';
@@ -10,6 +9,20 @@ type Statement = BetterSqlite3.Statement<unknown[], Record<string, unknown>>;
 
 /** Statements kept prepared, per cache (the runner's, Prisma's). Beyond this many, the oldest are dropped. */
 const STATEMENT_CACHE_SIZE = 256;
+
+/** How long a statement or a transaction waits for the connection before giving up, by default. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+
+/** Thrown when the connection stayed held (by a transaction) longer than a waiter would wait. */
+export class ConnectionWaitTimeout extends Error {
+  override name = 'ConnectionWaitTimeout';
+  constructor(timeoutMs: number) {
+    super(
+      `waited ${timeoutMs} ms for the SQLite connection, held by a transaction all along ` +
+        '(a statement outside a transaction issued from inside it waits for itself: use the transaction runner)',
+    );
+  }
+}
 
 /**
  * A FIFO lock on the one SQLite connection: held by a transaction (Prisma's or the runner's) from BEGIN to
@@ -27,19 +40,37 @@ export class ConnectionGate {
     return this.held;
   }
 
-  /** Waits for the connection; the returned function gives it to the next in line (calling it twice is harmless). */
-  acquire(): Promise<() => void> {
+  /**
+   * Waits for the connection; the returned function gives it to the next in line (calling it twice is harmless).
+   * @param timeoutMs rejects with a {@link ConnectionWaitTimeout} after waiting this long (never, when undefined).
+   */
+  acquire(timeoutMs?: number): Promise<() => void> {
     if (!this.held) {
       this.held = true;
       return Promise.resolve(this.releaser());
     }
-    return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve(this.releaser());
+      };
+      this.waiting.push(waiter);
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        reject(new ConnectionWaitTimeout(timeoutMs));
+      }, timeoutMs);
+      timer.unref();
+    });
   }
 
   /** Runs a synchronous statement outside any transaction: now if the connection is free, else in turn. */
-  async run<T>(statement: () => T | Promise<T>): Promise<T> {
+  async run<T>(statement: () => T | Promise<T>, timeoutMs?: number): Promise<T> {
     if (!this.held) return statement();
-    const release = await this.acquire();
+    const release = await this.acquire(timeoutMs);
     try {
       return statement();
     } finally {
@@ -139,11 +170,19 @@ export class SqliteConnection {
   readonly gate = new ConnectionGate();
   private db?: BetterSqlite3.Database;
   private readonly statements = new Map<string, Statement>();
-  /** Set inside a runner transaction's callback: catches a statement that would wait for that same transaction. */
-  private readonly insideTransaction = new AsyncLocalStorage<object>();
-  private openTransaction?: object;
+  private readonly waitTimeoutMs: number;
 
-  constructor(private readonly url: string) {}
+  /**
+   * @param options.waitTimeoutMs how long a statement outside a transaction, or a runner transaction, waits for the
+   * connection while a transaction holds it; past that it fails instead of waiting forever (which it would if it
+   * were issued from inside that very transaction). Prisma's transactions have their own limits (maxWait, timeout).
+   */
+  constructor(
+    private readonly url: string,
+    options: { waitTimeoutMs?: number } = {},
+  ) {
+    this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  }
 
   /** The driver adapter factory to pass to `new PrismaClient({ adapter })`. */
   factory(): DriverAdapterFactory {
@@ -171,11 +210,7 @@ export class SqliteConnection {
 
   /** A statement outside any transaction: runs when no transaction is open on the connection. */
   private outside<T>(statement: () => T | Promise<T>): Promise<T> {
-    if (this.openTransaction && this.insideTransaction.getStore() === this.openTransaction) {
-      // Waiting for the runner transaction we are inside of would never end (it has no timeout).
-      return Promise.reject(new Error('a statement outside the transaction was issued from inside it: use the transaction runner (tx)'));
-    }
-    return this.gate.run(statement);
+    return this.gate.run(statement, this.waitTimeoutMs);
   }
 
   private connection(): BetterSqlite3.Database {
@@ -210,11 +245,7 @@ export class SqliteConnection {
   }
 
   private async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    if (this.openTransaction && this.insideTransaction.getStore() === this.openTransaction) {
-      throw new Error('nested transactions are not supported');
-    }
-    const release = await this.gate.acquire();
-    const marker = {};
+    const release = await this.gate.acquire(this.waitTimeoutMs);
     let open = false;
     const inside = <R>(statement: () => R): Promise<R> => {
       if (!open) return Promise.reject(new Error('the transaction is over'));
@@ -233,10 +264,9 @@ export class SqliteConnection {
     try {
       this.execute('BEGIN IMMEDIATE', []);
       open = true;
-      this.openTransaction = marker;
       let result: T;
       try {
-        result = await this.insideTransaction.run(marker, () => fn(tx));
+        result = await fn(tx);
       } catch (err) {
         open = false;
         this.rollbackQuietly();
@@ -252,7 +282,6 @@ export class SqliteConnection {
       return result;
     } finally {
       open = false;
-      this.openTransaction = undefined;
       release();
     }
   }
@@ -283,9 +312,7 @@ export class SqliteConnection {
     (adapter as unknown as { client: BetterSqlite3.Database }).client = withPreparedStatementCache(db);
     const gate = this.gate;
     const startTransaction = async (...args: Parameters<DriverAdapter['startTransaction']>): Promise<DriverTransaction> => {
-      if (this.openTransaction && this.insideTransaction.getStore() === this.openTransaction) {
-        throw new Error('a Prisma transaction was started from inside a plain-SQL transaction: nested transactions are not supported');
-      }
+      // No wait limit here: Prisma's maxWait abandons the wait, and Prisma discards a transaction that starts late.
       const release = await gate.acquire();
       let tx: DriverTransaction;
       try {

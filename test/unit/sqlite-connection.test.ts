@@ -1,4 +1,5 @@
-import { ConnectionGate } from '../../data/sqliteConnection';
+import { PrismaClient as SqliteClient } from '../../generated/prisma-sqlite/client';
+import { ConnectionGate, ConnectionWaitTimeout, SqliteConnection } from '../../data/sqliteConnection';
 import { createTestDatabase } from '../helpers/database';
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -152,17 +153,27 @@ describe('SQLite connection (better-sqlite3, one connection for Prisma and the p
     expect(years).toEqual([2021, 2022]);
   });
 
-  test('when the outer runner is used from inside its own transaction, then it is refused instead of waiting forever', async () => {
-    await expect(
-      db.sql.transaction(async (tx) => {
-        await tx.execute('INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)', [2030, 1]);
-        await db.sql.execute('INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)', [2031, 1]);
-      }),
-    ).rejects.toThrow('use the transaction runner');
-    await expect(db.sql.transaction(async () => db.sql.transaction(async () => 1))).rejects.toThrow('nested transactions are not supported');
-    await expect(db.sql.transaction(async () => db.prisma.referenceCounter.findMany())).rejects.toThrow('use the transaction runner');
-    await expect(db.sql.transaction(async () => db.prisma.$transaction(async () => 1))).rejects.toThrow('nested transactions are not supported');
-    expect(await db.sql.query('SELECT "year" FROM "reference_counters" WHERE "year" IN (2030, 2031)')).toEqual([]);
+  test('when the outer runner or Prisma is used from inside a runner transaction, then it fails after the wait limit instead of waiting forever', async () => {
+    const connection = new SqliteConnection(db.url, { waitTimeoutMs: 100 });
+    const prisma = new SqliteClient({ adapter: connection.factory() });
+    await prisma.$connect();
+    const sql = connection.runner();
+    try {
+      await expect(
+        sql.transaction(async (tx) => {
+          await tx.execute('INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)', [2030, 1]);
+          await sql.execute('INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)', [2031, 1]);
+        }),
+      ).rejects.toThrow(ConnectionWaitTimeout);
+      await expect(sql.transaction(async () => sql.transaction(async () => 1))).rejects.toThrow('waited 100 ms');
+      await expect(sql.transaction(async () => prisma.referenceCounter.findMany())).rejects.toThrow('waited 100 ms');
+      await expect(sql.transaction(async (tx) => tx.transaction(async () => 1))).rejects.toThrow('nested transactions are not supported');
+      // Everything was rolled back, and the connection is free again.
+      expect(await sql.query('SELECT "year" FROM "reference_counters" WHERE "year" IN (2030, 2031)')).toEqual([]);
+      expect(await prisma.referenceCounter.count({ where: { year: { in: [2030, 2031] } } })).toBe(0);
+    } finally {
+      await prisma.$disconnect();
+    }
   });
 
   test('when the database is closed twice, then the second close is a no-op and the runner refuses', async () => {
@@ -198,5 +209,19 @@ describe('ConnectionGate', () => {
     expect(order).toEqual(['first', 'second', 'statement', 'third']);
     expect(gate.busy).toBe(false);
     expect(await gate.run(() => 'at once')).toBe('at once');
+  });
+
+  test('when a waiter gives up, then it leaves the line and the next one still gets the connection', async () => {
+    const gate = new ConnectionGate();
+    const held = await gate.acquire();
+    const impatient = gate.acquire(20);
+    const patient = gate.acquire();
+    await expect(impatient).rejects.toThrow(ConnectionWaitTimeout);
+    await expect(gate.run(() => 'late', 20)).rejects.toThrow('waited 20 ms');
+    held();
+    const release = await patient;
+    expect(gate.busy).toBe(true);
+    release();
+    expect(gate.busy).toBe(false);
   });
 });
