@@ -2,14 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Pool, types as pgTypes } from 'pg';
+import { Pool, types as pgTypes, type PoolClient } from 'pg';
 
 /** pg's type id of TIMESTAMP (without time zone). */
 const TIMESTAMP_OID = 1114;
+
+/** Prisma stores TIMESTAMP(3) in UTC; pg would read a timestamp without time zone in the process's zone. */
+const UTC_TIMESTAMPS = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(' ', 'T')}Z`) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
+};
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
-import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner } from './sql';
-import { OneConnectionLibSql } from './sqliteConnection';
+import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner, type SqlValue } from './sql';
+import { SqliteConnection } from './sqliteConnection';
 
 /*
  * Prisma's query compiler is a 4 MB WebAssembly module. V8 compiles it with Liftoff, then recompiles hot functions
@@ -60,14 +66,11 @@ export async function openDatabase(url: string): Promise<Database> {
   let sql: SqlRunner;
   let closePool = async () => undefined as void;
   if (provider === 'sqlite') {
-    const adapter = new OneConnectionLibSql({ url: sqliteFileUrl(url) });
-    prisma = new SqliteClient({ adapter });
-    // WAL lets readers go on while one writer writes; wait instead of failing when the file is busy.
-    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-    await prisma.$queryRawUnsafe('PRAGMA busy_timeout = 5000');
-    await prisma.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
-    await prisma.$queryRawUnsafe('PRAGMA foreign_keys = ON');
-    sql = adapter.runner();
+    // One better-sqlite3 connection for Prisma and the plain-SQL runner, its pragmas applied when it opens.
+    const connection = new SqliteConnection(sqliteFileUrl(url));
+    prisma = new SqliteClient({ adapter: connection.factory() });
+    await prisma.$connect();
+    sql = connection.runner();
   } else {
     // One pool for Prisma and for the plain-SQL runner.
     const pool = new Pool({ connectionString: url, max: 10 });
@@ -76,40 +79,7 @@ export async function openDatabase(url: string): Promise<Database> {
     pool.on('error', () => undefined);
     const pg = new PostgresClient({ adapter: new PrismaPg(pool) });
     prisma = pg as unknown as Db;
-    const params = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
-    // Prisma stores TIMESTAMP(3) in UTC; pg would read a timestamp without time zone in the process's zone.
-    const utc = {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === TIMESTAMP_OID ? (v: string) => new Date(`${v.replace(' ', 'T')}Z`) : pgTypes.getTypeParser(oid, format as 'text')) as typeof pgTypes.getTypeParser,
-    };
-    const on = (queryable: Pick<Pool, 'query'>): Omit<SqlRunner, 'transaction'> => ({
-      provider: 'postgresql',
-      query: async <T extends Record<string, unknown>>(text: string, values: readonly unknown[] = []) =>
-        (await queryable.query({ text: toPostgresPlaceholders(text), values: params(values), types: utc })).rows as T[],
-      execute: async (text: string, values: readonly unknown[] = []) =>
-        (await queryable.query({ text: toPostgresPlaceholders(text), values: params(values), types: utc })).rowCount ?? 0,
-    });
-    sql = {
-      ...on(pool),
-      transaction: async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
-        const client = await pool.connect();
-        const tx: SqlRunner = { ...on(client), transaction: () => Promise.reject(new Error('nested transactions are not supported')) };
-        try {
-          await client.query('BEGIN');
-          let result: T;
-          try {
-            result = await fn(tx);
-          } catch (err) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            throw err;
-          }
-          await client.query('COMMIT');
-          return result;
-        } finally {
-          client.release();
-        }
-      },
-    };
+    sql = postgresRunner(pool);
     closePool = () => pool.end();
   }
   registerSqlRunner(prisma, sql);
@@ -125,6 +95,53 @@ export async function openDatabase(url: string): Promise<Database> {
         await closePool();
       })();
       return closing;
+    },
+  };
+}
+
+/** The plain-SQL runner on PostgreSQL: statements on the pool, transactions on one client of it. */
+function postgresRunner(pool: Pool): SqlRunner {
+  const params = (values: readonly SqlValue[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
+  const on = (client: Pool | PoolClient, isOpen: () => boolean = () => true): Omit<SqlRunner, 'transaction'> => ({
+    provider: 'postgresql',
+    query: async <T extends Record<string, unknown>>(text: string, values: readonly SqlValue[] = []) => {
+      if (!isOpen()) throw new Error('the transaction is over');
+      return (await client.query({ text: toPostgresPlaceholders(text), values: params(values), types: UTC_TIMESTAMPS })).rows as T[];
+    },
+    execute: async (text: string, values: readonly SqlValue[] = []) => {
+      if (!isOpen()) throw new Error('the transaction is over');
+      return (await client.query({ text: toPostgresPlaceholders(text), values: params(values), types: UTC_TIMESTAMPS })).rowCount ?? 0;
+    },
+  });
+  return {
+    ...on(pool),
+    transaction: async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
+      const client = await pool.connect();
+      let open = false;
+      // Set when BEGIN, COMMIT or ROLLBACK failed: the client may be in any state, so it is destroyed, not reused.
+      let discard: Error | undefined;
+      const tx: SqlRunner = {
+        ...on(client, () => open),
+        transaction: () => Promise.reject(new Error('nested transactions are not supported')),
+      };
+      try {
+        await client.query('BEGIN').catch((err: Error) => Promise.reject((discard = err)));
+        open = true;
+        let result: T;
+        try {
+          result = await fn(tx);
+        } catch (err) {
+          open = false;
+          await client.query('ROLLBACK').catch((rollbackError: Error) => (discard = rollbackError));
+          throw err;
+        }
+        open = false;
+        await client.query('COMMIT').catch((err: Error) => Promise.reject((discard = err)));
+        return result;
+      } finally {
+        open = false;
+        client.release(discard);
+      }
     },
   };
 }

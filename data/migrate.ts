@@ -27,11 +27,16 @@ export function splitStatements(sql: string): string[] {
 
 /** Records executed migrations in a table of their own, inside the migrating transaction. */
 class TableStorage implements UmzugStorage<DbTx> {
+  /** Parameter placeholders: `?` on SQLite (better-sqlite3 reads `$1` as a named parameter), `$n` on PostgreSQL. */
+  private readonly p: (n: number) => string;
+  constructor(provider: DatabaseProvider) {
+    this.p = provider === 'sqlite' ? () => '?' : (n) => `$${n}`;
+  }
   async logMigration({ name, context }: { name: string; context: DbTx }): Promise<void> {
-    await context.$executeRawUnsafe(`INSERT INTO ${MIGRATIONS_TABLE} (name, executed_at) VALUES ($1, $2)`, name, new Date().toISOString());
+    await context.$executeRawUnsafe(`INSERT INTO ${MIGRATIONS_TABLE} (name, executed_at) VALUES (${this.p(1)}, ${this.p(2)})`, name, new Date().toISOString());
   }
   async unlogMigration({ name, context }: { name: string; context: DbTx }): Promise<void> {
-    await context.$executeRawUnsafe(`DELETE FROM ${MIGRATIONS_TABLE} WHERE name = $1`, name);
+    await context.$executeRawUnsafe(`DELETE FROM ${MIGRATIONS_TABLE} WHERE name = ${this.p(1)}`, name);
   }
   async executed({ context }: { context: DbTx }): Promise<string[]> {
     const rows = await context.$queryRawUnsafe<{ name: string }[]>(`SELECT name FROM ${MIGRATIONS_TABLE} ORDER BY name`);
@@ -66,7 +71,7 @@ export async function migrate(db: Database): Promise<string[]> {
       );
       const umzug = new Umzug<DbTx>({
         context: tx,
-        storage: new TableStorage(),
+        storage: new TableStorage(provider),
         logger: undefined,
         migrations: migrationFiles(provider).map(({ name, file }) => ({
           name,

@@ -17,8 +17,12 @@ export interface SqlRunner {
   /** Runs a statement and returns how many rows it inserted, updated or deleted. */
   execute(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /**
-   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
-   * `tx` runs its statements in that transaction; nested transactions are not supported.
+   * Runs `fn` in one transaction: committed when `fn` resolves, rolled back when it throws (the error is rethrown).
+   * @remarks `tx` runs its statements in that transaction; use it, not the outer runner (nor Prisma), inside `fn`:
+   * on SQLite a statement outside the transaction waits for it to end, so from inside `fn` it would wait for itself
+   * and fails after the connection's wait limit (10 s). SQLite: `BEGIN IMMEDIATE` on the one connection, which every
+   * other statement, Prisma's included, waits for: keep `fn` short and free of network calls. PostgreSQL: one client of the pool, released after. `tx.transaction`
+   * throws: nested transactions are not supported.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
 }

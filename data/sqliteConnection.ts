@@ -1,121 +1,357 @@
-import { PrismaLibSql } from '@prisma/adapter-libsql';
+import BetterSqlite3 from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { sqlDate, type SqlRunner, type SqlValue } from './sql';
 
-type LibSqlClient = ReturnType<PrismaLibSql['createClient']>;
-type LibSqlTransaction = Awaited<ReturnType<LibSqlClient['transaction']>>;
-type LibSqlStatement = Parameters<LibSqlClient['execute']>[0];
+type DriverAdapterFactory = PrismaBetterSqlite3;
+type DriverAdapter = Awaited<ReturnType<DriverAdapterFactory['connect']>>;
+type DriverTransaction = Awaited<ReturnType<DriverAdapter['startTransaction']>>;
+type Statement = BetterSqlite3.Statement<unknown[], Record<string, unknown>>;
+
+/** Statements kept prepared, per cache (the runner's, Prisma's). Beyond this many, the oldest are dropped. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/** How long a statement or a transaction waits for the connection before giving up, by default. */
+export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+
+/** Thrown when the connection stayed held (by a transaction) longer than a waiter would wait. */
+export class ConnectionWaitTimeout extends Error {
+  override name = 'ConnectionWaitTimeout';
+  constructor(timeoutMs: number) {
+    super(
+      `waited ${timeoutMs} ms for the SQLite connection, held by a transaction all along ` +
+        '(a statement outside a transaction issued from inside it waits for itself: use the transaction runner)',
+    );
+  }
+}
 
 /**
- * The libSQL driver adapter on one SQLite connection, with a plain-SQL runner on the same connection.
- * @remarks `@libsql/client` hands its connection to each transaction and opens a new one for whatever comes next:
- * one new SQLite connection per `$transaction`, each without our pragmas (so `synchronous` fell back to FULL, an
- * fsync on every commit, and `busy_timeout`/`foreign_keys` were lost). Keeping one connection is safe: the Prisma
- * adapter holds its lock from BEGIN to COMMIT/ROLLBACK, so none of its queries interleave, and the runner waits
- * for an open transaction to end (each libSQL call runs synchronously, so nothing slips in between).
+ * A FIFO lock on the one SQLite connection: held by a transaction (Prisma's or the runner's) from BEGIN to
+ * COMMIT/ROLLBACK; a statement outside a transaction runs at once when nobody holds it, otherwise waits its turn.
+ * @remarks better-sqlite3 runs every statement synchronously, so a single statement needs no lock of its own: it
+ * only must not start while a transaction is open on the connection, or it would become part of that transaction
+ * (and be rolled back with it).
  */
-export class OneConnectionLibSql extends PrismaLibSql {
-  private client?: LibSqlClient;
-  /** Settles when the transaction open on the connection (if any) ends. */
-  private openTransaction?: Promise<void>;
+export class ConnectionGate {
+  private held = false;
+  private readonly waiting: (() => void)[] = [];
 
-  override createClient(config: Parameters<PrismaLibSql['createClient']>[0]): LibSqlClient {
-    const client = super.createClient(config);
-    this.client = client;
-    const transaction = async (mode: string = 'deferred'): Promise<LibSqlTransaction> => {
-      // A plain-SQL transaction may hold the connection: wait for it to end.
-      while (this.openTransaction) await this.openTransaction;
-      let ended!: () => void;
-      this.openTransaction = new Promise<void>((resolve) => (ended = resolve));
-      try {
-        await client.execute(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED');
-      } catch (err) {
-        this.openTransaction = undefined;
-        ended();
-        throw err;
-      }
-      let closed = false;
-      const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
-        if (closed) return;
-        closed = true;
-        try {
-          await client.execute(sql);
-        } finally {
-          this.openTransaction = undefined;
-          ended();
-        }
+  /** True while a transaction holds the connection (or has been handed it and is about to start). */
+  get busy(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Waits for the connection; the returned function gives it to the next in line (calling it twice is harmless).
+   * @param timeoutMs rejects with a {@link ConnectionWaitTimeout} after waiting this long (never, when undefined).
+   */
+  acquire(timeoutMs?: number): Promise<() => void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve(this.releaser());
       };
-      const tx = {
-        execute: (stmt: LibSqlStatement, args?: never) => client.execute(stmt as never, args),
-        batch: async (stmts: LibSqlStatement[]) => {
-          const results = [];
-          for (const stmt of stmts) results.push(await client.execute(stmt as never));
-          return results;
-        },
-        executeMultiple: async () => {
-          throw new Error('executeMultiple is not supported inside a transaction');
-        },
-        commit: () => end('COMMIT'),
-        rollback: () => end('ROLLBACK'),
-        close: () => void end('ROLLBACK').catch(() => undefined),
-        get closed() {
-          return closed;
-        },
-      };
-      return tx as unknown as LibSqlTransaction;
+      this.waiting.push(waiter);
+      if (timeoutMs === undefined) return;
+      timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        reject(new ConnectionWaitTimeout(timeoutMs));
+      }, timeoutMs);
+      timer.unref();
+    });
+  }
+
+  /** Runs a synchronous statement outside any transaction: now if the connection is free, else in turn. */
+  async run<T>(statement: () => T | Promise<T>, timeoutMs?: number): Promise<T> {
+    if (!this.held) return statement();
+    const release = await this.acquire(timeoutMs);
+    try {
+      return statement();
+    } finally {
+      release();
+    }
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next(); // handed over: stays held
+      else this.held = false;
     };
-    return new Proxy(client, {
-      get(target, prop) {
-        if (prop === 'transaction') return transaction;
+  }
+}
+
+function bindable(value: SqlValue): string | number | null {
+  if (value instanceof Date) return sqlDate('sqlite', value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value;
+}
+
+/**
+ * A statement as `@prisma/adapter-better-sqlite3` uses what `prepare(sql)` returns (`bind`, `reader`, `run`,
+ * `columns`, `raw().all()`), on a statement prepared once: `bind` returns a view with its own parameters instead
+ * of binding the shared statement for good.
+ */
+class BoundStatement {
+  constructor(
+    private readonly stmt: BetterSqlite3.Statement,
+    private readonly args: readonly unknown[] = [],
+  ) {}
+  get reader(): boolean {
+    return this.stmt.reader;
+  }
+  get source(): string {
+    return this.stmt.source;
+  }
+  bind(...args: unknown[]): BoundStatement {
+    return new BoundStatement(this.stmt, args);
+  }
+  run(...args: unknown[]): BetterSqlite3.RunResult {
+    return this.stmt.run(...this.args, ...args);
+  }
+  all(...args: unknown[]): unknown[] {
+    return this.stmt.all(...this.args, ...args);
+  }
+  get(...args: unknown[]): unknown {
+    return this.stmt.get(...this.args, ...args);
+  }
+  columns(): BetterSqlite3.ColumnDefinition[] {
+    return this.stmt.columns();
+  }
+  raw(...toggle: [boolean?]): this {
+    this.stmt.raw(...(toggle as [boolean]));
+    return this;
+  }
+  safeIntegers(...toggle: [boolean?]): this {
+    this.stmt.safeIntegers(...(toggle as [boolean]));
+    return this;
+  }
+}
+
+/** The database as Prisma's adapter sees it: the same connection, with `prepare` answered from a cache. */
+function withPreparedStatementCache(db: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      cache.set(sql, stmt);
+    }
+    return new BoundStatement(stmt);
+  };
+  return new Proxy(db, {
+    get: (target, prop) => {
+      if (prop === 'prepare') return prepare;
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The one SQLite connection (better-sqlite3) behind both Prisma and the plain-SQL runner.
+ * @remarks `factory()` is the driver adapter factory to give Prisma: it opens the database through
+ * `@prisma/adapter-better-sqlite3`, applies our pragmas, and wraps the adapter so that its queries outside a
+ * transaction wait at the {@link ConnectionGate} while any transaction is open, and its transactions hold the gate
+ * from BEGIN to COMMIT/ROLLBACK. `runner()` runs plain SQL on the same connection under the same gate, with its
+ * statements prepared once and kept.
+ */
+export class SqliteConnection {
+  readonly gate = new ConnectionGate();
+  private db?: BetterSqlite3.Database;
+  private readonly statements = new Map<string, Statement>();
+  private readonly waitTimeoutMs: number;
+
+  /**
+   * @param options.waitTimeoutMs how long a statement outside a transaction, or a runner transaction, waits for the
+   * connection while a transaction holds it; past that it fails instead of waiting forever (which it would if it
+   * were issued from inside that very transaction). Prisma's transactions have their own limits (maxWait, timeout).
+   */
+  constructor(
+    private readonly url: string,
+    options: { waitTimeoutMs?: number } = {},
+  ) {
+    this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  }
+
+  /** The driver adapter factory to pass to `new PrismaClient({ adapter })`. */
+  factory(): DriverAdapterFactory {
+    const inner = new PrismaBetterSqlite3({ url: this.url, timeout: 5000 });
+    const connect = async (): Promise<DriverAdapter> => this.wrap(await inner.connect());
+    return new Proxy(inner, {
+      get: (target, prop) => {
+        if (prop === 'connect') return connect;
         const value = Reflect.get(target, prop, target) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
   }
 
-  /** Plain SQL on the same connection, outside any open transaction (the client must be connected). */
+  /** Plain SQL on the connection, outside any transaction (waits while one is open). */
   runner(): SqlRunner {
-    const run = async (sql: string, params: readonly SqlValue[] = []) => {
-      while (this.openTransaction) await this.openTransaction;
-      if (!this.client) throw new Error('the SQLite client is not connected yet');
-      const args = params.map((p) => (p instanceof Date ? sqlDate('sqlite', p) : typeof p === 'boolean' ? (p ? 1 : 0) : p));
-      return this.client.execute({ sql, args });
-    };
-    const direct = (sql: string, params: readonly SqlValue[] = []) => {
-      const args = params.map((p) => (p instanceof Date ? sqlDate('sqlite', p) : typeof p === 'boolean' ? (p ? 1 : 0) : p));
-      return this.client!.execute({ sql, args });
-    };
-    const runner: SqlRunner = {
+    const outside = <T>(statement: () => T) => this.outside(statement);
+    return {
       provider: 'sqlite',
-      query: async <T extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => (await run(sql, params)).rows as unknown as T[],
-      execute: async (sql, params) => (await run(sql, params)).rowsAffected,
-      transaction: async <T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> => {
-        while (this.openTransaction) await this.openTransaction;
-        if (!this.client) throw new Error('the SQLite client is not connected yet');
-        let ended!: () => void;
-        this.openTransaction = new Promise<void>((resolve) => (ended = resolve));
-        const tx: SqlRunner = {
-          provider: 'sqlite',
-          query: async <R extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]) => (await direct(sql, params)).rows as unknown as R[],
-          execute: async (sql, params) => (await direct(sql, params)).rowsAffected,
-          transaction: () => Promise.reject(new Error('nested transactions are not supported')),
-        };
-        try {
-          await direct('BEGIN IMMEDIATE');
-          let result: T;
-          try {
-            result = await fn(tx);
-          } catch (err) {
-            await direct('ROLLBACK').catch(() => undefined);
-            throw err;
-          }
-          await direct('COMMIT');
-          return result;
-        } finally {
-          this.openTransaction = undefined;
-          ended();
-        }
-      },
+      query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => outside(() => this.query<T>(sql, params)),
+      execute: (sql, params = []) => outside(() => this.execute(sql, params)),
+      transaction: (fn) => this.transaction(fn),
     };
-    return runner;
+  }
+
+  /** A statement outside any transaction: runs when no transaction is open on the connection. */
+  private outside<T>(statement: () => T | Promise<T>): Promise<T> {
+    return this.gate.run(statement, this.waitTimeoutMs);
+  }
+
+  private connection(): BetterSqlite3.Database {
+    if (!this.db?.open) throw new Error('the SQLite connection is not open');
+    return this.db;
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.connection().prepare<unknown[], Record<string, unknown>>(sql);
+      // The Prisma adapter turns safe integers on for the whole connection (BigInt); our callers want numbers.
+      stmt.safeIntegers(false);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value!);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private query<T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.statement(sql);
+    const args = params.map(bindable);
+    if (!stmt.reader) {
+      stmt.run(...args);
+      return [];
+    }
+    return stmt.all(...args) as T[];
+  }
+
+  private execute(sql: string, params: readonly SqlValue[]): number {
+    return this.statement(sql).run(...params.map(bindable)).changes;
+  }
+
+  private async transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    const release = await this.gate.acquire(this.waitTimeoutMs);
+    let open = false;
+    const inside = <R>(statement: () => R): Promise<R> => {
+      if (!open) return Promise.reject(new Error('the transaction is over'));
+      try {
+        return Promise.resolve(statement());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    const tx: SqlRunner = {
+      provider: 'sqlite',
+      query: <R extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => inside(() => this.query<R>(sql, params)),
+      execute: (sql, params = []) => inside(() => this.execute(sql, params)),
+      transaction: () => Promise.reject(new Error('nested transactions are not supported')),
+    };
+    try {
+      this.execute('BEGIN IMMEDIATE', []);
+      open = true;
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (err) {
+        open = false;
+        this.rollbackQuietly();
+        throw err;
+      }
+      open = false;
+      try {
+        this.execute('COMMIT', []);
+      } catch (err) {
+        this.rollbackQuietly();
+        throw err;
+      }
+      return result;
+    } finally {
+      open = false;
+      release();
+    }
+  }
+
+  /** Ends whatever transaction is open on the connection (after an error, which is what the caller reports). */
+  private rollbackQuietly(): void {
+    try {
+      if (this.db?.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // The original error says what went wrong.
+    }
+  }
+
+  /** Keeps the connection, applies our pragmas, and puts Prisma's adapter behind the gate. */
+  private wrap(adapter: DriverAdapter): DriverAdapter {
+    const db = (adapter as unknown as { client?: unknown }).client;
+    if (!(db instanceof BetterSqlite3)) throw new Error('@prisma/adapter-better-sqlite3 no longer exposes its database as `client`');
+    // WAL lets readers go on while one writer writes; NORMAL: no fsync per commit in WAL mode (durable at checkpoints);
+    // wait instead of failing when another process holds the file.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    this.statements.clear();
+    this.db = db;
+    // The adapter prepares every statement on every call (parse + plan, ~5% of the bot's CPU in a bench profile):
+    // give it a database whose prepare() keeps them.
+    (adapter as unknown as { client: BetterSqlite3.Database }).client = withPreparedStatementCache(db);
+    const gate = this.gate;
+    const startTransaction = async (...args: Parameters<DriverAdapter['startTransaction']>): Promise<DriverTransaction> => {
+      // No wait limit here: Prisma's maxWait abandons the wait, and Prisma discards a transaction that starts late.
+      const release = await gate.acquire();
+      let tx: DriverTransaction;
+      try {
+        tx = await adapter.startTransaction(...args);
+      } catch (err) {
+        release();
+        throw err;
+      }
+      // Prisma sends COMMIT/ROLLBACK itself (executeRaw), then calls commit()/rollback(): release the gate there.
+      const end = async (how: 'commit' | 'rollback') => {
+        try {
+          await tx[how]();
+        } finally {
+          // Prisma has sent COMMIT or ROLLBACK by now; a COMMIT that failed is followed by rollback() without a
+          // ROLLBACK statement: never hand the connection on with a transaction still open.
+          this.rollbackQuietly();
+          release();
+        }
+      };
+      return new Proxy(tx, {
+        get: (target, prop) => {
+          if (prop === 'commit') return () => end('commit');
+          if (prop === 'rollback') return () => end('rollback');
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    };
+    return new Proxy(adapter, {
+      get: (target, prop) => {
+        if (prop === 'startTransaction') return startTransaction;
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop === 'queryRaw' || prop === 'executeRaw' || prop === 'executeScript') {
+          // These run their statement synchronously before their first await: under the gate, nothing slips in.
+          return (...args: unknown[]) => this.outside(() => value.apply(target, args) as Promise<unknown>);
+        }
+        return value.bind(target);
+      },
+    });
   }
 }

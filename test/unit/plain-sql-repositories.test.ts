@@ -48,6 +48,16 @@ for (const provider of providersUnderTest()) {
         expect(await repo.find('a:conv-ref')).toMatchObject({ reference: '{"v":2}', locale: 'en-CA', userId: '29:u', teamId: null });
       });
 
+      test('when state items are read, then the rows are exactly what Prisma returns (same fields, same types)', async () => {
+        const repo = new BotStateRepository(client);
+        await repo.write('same-1', '{"n":1}');
+        await repo.write('same-2', '{"n":2}');
+        const rows = await repo.readMany(['same-2', 'same-1', 'absent']);
+        const viaPrisma = await db.prisma.botStateItem.findMany({ where: { key: { in: ['same-1', 'same-2'] } }, select: { key: true, data: true, etag: true } });
+        const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+        expect([...rows].sort(byKey)).toStrictEqual([...viaPrisma].sort(byKey));
+      });
+
       test('when a state item is written, then Prisma reads back its data, eTag and date', async () => {
         const repo = new BotStateRepository(client);
         const before = Date.now();
