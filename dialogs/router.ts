@@ -30,6 +30,9 @@ export interface RouterMemory {
   handoff?: boolean;
 }
 
+/** Where botbuilder-dialogs' DialogStateManager keeps its configuration in turn state (dialogStateManager.js). */
+const DIALOG_STATE_MANAGER_CONFIGURATION = 'DialogStateManagerConfiguration';
+
 /** Messages kept in {@link RouterMemory.recentTexts}. */
 const RECENT_TEXTS = 3;
 const RECENT_TEXT_MAX_LENGTH = 500;
@@ -70,8 +73,25 @@ export class ConversationRouter {
     this.dialogs.add(new IntakeDialog(services));
   }
 
-  async handle(context: TurnContext, input: TurnInput): Promise<void> {
+  /** The memory scopes and path resolvers botbuilder-dialogs gathers for a dialog context (the same on every turn). */
+  private stateManagerConfiguration?: unknown;
+
+  /**
+   * A dialog context for the turn.
+   * @remarks botbuilder-dialogs rebuilds its memory-scope configuration (component registrations checked with zod)
+   * for the first dialog context of every turn, and keeps it in turn state for the rest of that turn only; we keep
+   * the first one built and hand it to every later turn. Nothing in it depends on the turn: the scopes read the
+   * turn's state when used, and this bot adds no scope or resolver of its own.
+   */
+  private async createContext(context: TurnContext) {
+    if (this.stateManagerConfiguration) context.turnState.set(DIALOG_STATE_MANAGER_CONFIGURATION, this.stateManagerConfiguration);
     const dc = await this.dialogs.createContext(context);
+    this.stateManagerConfiguration ??= context.turnState.get(DIALOG_STATE_MANAGER_CONFIGURATION);
+    return dc;
+  }
+
+  async handle(context: TurnContext, input: TurnInput): Promise<void> {
+    const dc = await this.createContext(context);
     const intakeActive = dc.activeDialog?.id === INTAKE_DIALOG;
 
     if (input.kind === 'action') {

@@ -101,3 +101,25 @@ describe('questions in the middle of an intake', () => {
     }
   });
 });
+
+describe('dialog contexts', () => {
+  test('when several turns run, then botbuilder-dialogs gathers its memory scopes only once, and the intake still goes on', async () => {
+    const { ComponentRegistration } = await import('botbuilder-core');
+    const h = await DialogHarness.create({ locale: 'fr-CA' });
+    const scans = jest.spyOn(ComponentRegistration, 'components', 'get');
+    try {
+      await h.say('Bonjour');
+      await h.submit({ verb: 'menu.access', cardId: 'menu' });
+      const afterFirstContexts = scans.mock.calls.length;
+      expect(afterFirstContexts).toBeGreaterThan(0); // the spy sees botbuilder's scan
+      const answer = visibleText(await h.say('quelles sont les heures du soutien technique de la RAMQ?'));
+      expect(answer).toMatch(/418 643-8210|418-643-8210/);
+      const card = lastCard(await h.submit({ verb: 'menu.access', cardId: 'menu' }));
+      expect(inputIds(card).length).toBeGreaterThan(0);
+      expect(scans.mock.calls.length).toBe(afterFirstContexts);
+    } finally {
+      scans.mockRestore();
+      await h.dispose();
+    }
+  });
+});
