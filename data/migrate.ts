@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Umzug, type UmzugStorage } from 'umzug';
+import { Umzug, type UmzugStorage } from './umzug';
 import type { Database, DatabaseProvider, DbTx } from './db';
 
 const MIGRATIONS_TABLE = 'schema_migrations';

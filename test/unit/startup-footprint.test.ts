@@ -6,7 +6,7 @@ import path from 'node:path';
  * resident memory for as long as the process lives, and start-up time (docs/PERFORMANCE.md).
  */
 describe('start-up footprint', () => {
-  test('when the app module is loaded, then the unused parts of botbuilder-dialogs, the templating library and the holiday rules stay unloaded', () => {
+  test('when the app module is loaded, then the unused parts of botbuilder-dialogs, the templating library, the holiday rules and the command line of umzug stay unloaded', () => {
     const script = `
       require('./bot/app');
       const loaded = Object.keys(require.cache);
@@ -17,6 +17,8 @@ describe('start-up footprint', () => {
         'adaptivecards-templating': has('adaptivecards-templating'),
         'adaptive-expressions': has('adaptive-expressions'),
         'date-holidays': has('date-holidays'),
+        "umzug's command line (@rushstack)": has('@rushstack/'),
+        'umzug (needed)': has('node_modules/umzug/'),
         'botbuilder (needed)': has('node_modules/botbuilder/'),
       }));`;
     const out = execFileSync(process.execPath, ['--no-deprecation', '--import', 'tsx', '-e', script], {
@@ -30,6 +32,8 @@ describe('start-up footprint', () => {
       'adaptivecards-templating': false,
       'adaptive-expressions': false,
       'date-holidays': false,
+      "umzug's command line (@rushstack)": false,
+      'umzug (needed)': true,
       'botbuilder (needed)': true,
     });
   });
