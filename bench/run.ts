@@ -10,8 +10,8 @@
  *   --think S  --paced S                   turns scenario: the paced phase after the saturated ones — pause between
  *                                          turns (1 s ±50%, 0 skips the phase) and its length (10 s)
  *   --only echo|helpdesk                   turns scenario: run one bot only
- *   --bot-node-options="FLAGS"             turns and startup scenarios: NODE_OPTIONS for the help-desk bot (e.g.
- *                                          heap limits: --bot-node-options="--max-semi-space-size=2")
+ *   --bot-node-options="FLAGS"             turns and startup scenarios: NODE_OPTIONS for the help-desk bot; default:
+ *                                          the flags of package.json's start script (heap limits); "" for none
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
  *                                          `npx tsx bench/profileSummary.ts FILE`
@@ -27,6 +27,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startScriptNodeFlags } from './startFlags';
 import type { BenchProvider } from './databases';
 import { RESULTS_DIR } from './report';
 import { runStartup } from './startup';
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const scenarios = values.scenario === 'all' ? ['storage', 'startup', 'turns'] : [values.scenario!];
   for (const s of scenarios) if (!['turns', 'storage', 'startup'].includes(s)) throw new Error(`unknown --scenario ${s}`);
   if (values.only && values.only !== 'echo' && values.only !== 'helpdesk') throw new Error('--only must be echo or helpdesk');
+  // The help-desk bot runs with the Node flags of `npm start` (heap limits) unless told otherwise.
+  const botNodeOptions = values['bot-node-options'] ?? startScriptNodeFlags();
 
   // The bots run as `npm start` runs them: compiled (dist/), so build first.
   const needsBuild = scenarios.includes('startup') || (scenarios.includes('turns') && !values.tsx);
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
       const res = await runStorage({ provider, sizes });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else if (scenario === 'startup') {
-      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)), botNodeOptions: values['bot-node-options'] });
+      const res = await runStartup({ provider, stored: Math.round(positive('stored', values.stored, 10_000)), botNodeOptions });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);
     } else {
       const res = await runTurns({
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
         pacedThinkMs: values.think === '0' ? 0 : positive('think', values.think, 1) * 1000,
         pacedDurationMs: positive('paced', values.paced, 10) * 1000,
         tsx: values.tsx,
-        botNodeOptions: values['bot-node-options'],
+        botNodeOptions,
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
       });
