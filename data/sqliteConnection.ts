@@ -7,8 +7,27 @@ type DriverAdapter = Awaited<ReturnType<DriverAdapterFactory['connect']>>;
 type DriverTransaction = Awaited<ReturnType<DriverAdapter['startTransaction']>>;
 type Statement = BetterSqlite3.Statement<unknown[], Record<string, unknown>>;
 
+/** A runner statement waiting for its batch. */
+interface Queued {
+  /** Runs the statement (synchronously) and returns what its caller gets. */
+  run: () => unknown;
+  /** Never committed together with others (see RUNS_ALONE). */
+  alone: boolean;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 /** Statements kept prepared, per cache (the runner's, Prisma's). Beyond this many, the oldest are dropped. */
 const STATEMENT_CACHE_SIZE = 256;
+
+/** At most this many runner statements are committed together; the queue is run at once when it reaches it. */
+export const DEFAULT_MAX_BATCH = 64;
+
+/**
+ * Statements that start, end or must stay out of a transaction (or change the connection itself): never batched,
+ * always run alone in autocommit, in their turn.
+ */
+const RUNS_ALONE = /^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|VACUUM|PRAGMA|ATTACH|DETACH)\b/i;
 
 /** How long a statement or a transaction waits for the connection before giving up, by default. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
@@ -26,7 +45,8 @@ export class ConnectionWaitTimeout extends Error {
 
 /**
  * A FIFO lock on the one SQLite connection: held by a transaction (Prisma's or the runner's) from BEGIN to
- * COMMIT/ROLLBACK; a statement outside a transaction runs at once when nobody holds it, otherwise waits its turn.
+ * COMMIT/ROLLBACK; a statement outside a transaction (or a batch of the runner's) runs at once when nobody holds it,
+ * otherwise waits its turn.
  * @remarks better-sqlite3 runs every statement synchronously, so a single statement needs no lock of its own: it
  * only must not start while a transaction is open on the connection, or it would become part of that transaction
  * (and be rolled back with it).
@@ -165,23 +185,52 @@ function withPreparedStatementCache(db: BetterSqlite3.Database): BetterSqlite3.D
  * transaction wait at the {@link ConnectionGate} while any transaction is open, and its transactions hold the gate
  * from BEGIN to COMMIT/ROLLBACK. `runner()` runs plain SQL on the same connection under the same gate, with its
  * statements prepared once and kept.
+ *
+ * Group commit: the runner's statements outside a transaction are queued and run together on the next
+ * `setImmediate` (or as soon as the queue holds `maxBatch`), in the order they were issued, inside one
+ * `BEGIN IMMEDIATE … COMMIT` (in WAL mode a commit costs about as much CPU as a small write: a 3 KB upsert takes
+ * 30 µs alone, 16 µs in batches of 20, in a micro-benchmark); each caller gets its own result or error once COMMIT
+ * succeeded. A statement that fails undoes only itself, as in autocommit; when an error ends the whole transaction
+ * instead (`db.inTransaction` false after it: `RAISE(ROLLBACK)`, `OR ROLLBACK`, disk full…), or BEGIN or COMMIT
+ * fails, nothing of the batch was committed, and its statements are run again one by one in autocommit, so every
+ * caller still gets exactly the outcome it would have had alone. A batch of one runs alone, without BEGIN/COMMIT. A batch runs synchronously, when no transaction holds the gate (else it waits
+ * its turn like any statement outside a transaction, and times out like one): nothing can start between its BEGIN and
+ * its COMMIT. Prisma's queries outside a transaction are not queued: they run at once when the gate is free.
  */
 export class SqliteConnection {
   readonly gate = new ConnectionGate();
   private db?: BetterSqlite3.Database;
   private readonly statements = new Map<string, Statement>();
   private readonly waitTimeoutMs: number;
+  private readonly maxBatch: number;
+  /** Runner statements outside a transaction, in the order they were issued, not yet run. */
+  private queue: Queued[] = [];
+  private flushScheduled?: NodeJS.Immediate;
+  /** Batches waiting for a transaction to release the gate (rejected if the connection closes first). */
+  private readonly waitingBatches = new Set<Queued[]>();
+  private readonly counts = { batches: 0, batchedStatements: 0, alone: 0, fallbacks: 0 };
 
   /**
    * @param options.waitTimeoutMs how long a statement outside a transaction, or a runner transaction, waits for the
    * connection while a transaction holds it; past that it fails instead of waiting forever (which it would if it
    * were issued from inside that very transaction). Prisma's transactions have their own limits (maxWait, timeout).
+   * @param options.maxBatch at most this many runner statements committed together (1: every statement alone, as
+   * without group commit).
    */
   constructor(
     private readonly url: string,
-    options: { waitTimeoutMs?: number } = {},
+    options: { waitTimeoutMs?: number; maxBatch?: number } = {},
   ) {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+    this.maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+  }
+
+  /**
+   * What group commit did so far: batches committed together and the statements in them, statements run alone
+   * (batches of one, statements that never batch), batches run again one by one after their transaction ended.
+   */
+  get groupCommitStats(): Readonly<{ batches: number; batchedStatements: number; alone: number; fallbacks: number }> {
+    return { ...this.counts };
   }
 
   /** The driver adapter factory to pass to `new PrismaClient({ adapter })`. */
@@ -197,15 +246,128 @@ export class SqliteConnection {
     });
   }
 
-  /** Plain SQL on the connection, outside any transaction (waits while one is open). */
+  /** Plain SQL on the connection, outside any transaction (waits while one is open), committed in groups. */
   runner(): SqlRunner {
-    const outside = <T>(statement: () => T) => this.outside(statement);
     return {
       provider: 'sqlite',
-      query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => outside(() => this.query<T>(sql, params)),
-      execute: (sql, params = []) => outside(() => this.execute(sql, params)),
+      query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => this.enqueue(sql, () => this.query<T>(sql, params)),
+      execute: (sql, params = []) => this.enqueue(sql, () => this.execute(sql, params)),
       transaction: (fn) => this.transaction(fn),
     };
+  }
+
+  /** Queues a runner statement for the next batch; settles once its batch has committed (or it ran alone). */
+  private enqueue<T>(sql: string, run: () => T): Promise<T> {
+    if (!this.db?.open) return Promise.reject(new Error('the SQLite connection is not open'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, alone: RUNS_ALONE.test(sql), resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.flushScheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Takes the queue as one batch and runs it now if no transaction holds the connection, else in its turn. */
+  private flush(): void {
+    if (this.flushScheduled) {
+      clearImmediate(this.flushScheduled);
+      this.flushScheduled = undefined;
+    }
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    if (!this.gate.busy) {
+      this.runBatch(batch);
+      return;
+    }
+    this.waitingBatches.add(batch);
+    this.gate.acquire(this.waitTimeoutMs).then(
+      (release) => {
+        try {
+          // Not there any more: the connection closed meanwhile, and the batch's callers have their error.
+          if (this.waitingBatches.delete(batch)) this.runBatch(batch);
+        } finally {
+          release();
+        }
+      },
+      (err: unknown) => {
+        if (this.waitingBatches.delete(batch)) for (const q of batch) q.reject(err);
+      },
+    );
+  }
+
+  /** Runs a batch, synchronously: consecutive batchable statements committed together, the others alone. */
+  private runBatch(batch: Queued[]): void {
+    let start = 0;
+    while (start < batch.length) {
+      if (batch[start]!.alone) {
+        this.runAlone(batch[start]!);
+        start++;
+        continue;
+      }
+      let end = start + 1;
+      while (end < batch.length && !batch[end]!.alone) end++;
+      this.commitTogether(start === 0 && end === batch.length ? batch : batch.slice(start, end));
+      start = end;
+    }
+  }
+
+  /** One statement in autocommit: its caller gets its outcome now. */
+  private runAlone(q: Queued): void {
+    this.counts.alone++;
+    try {
+      q.resolve(q.run());
+    } catch (err) {
+      q.reject(err);
+    }
+  }
+
+  /** Statements in one `BEGIN IMMEDIATE … COMMIT`; each caller gets its outcome after COMMIT (see the class). */
+  private commitTogether(group: Queued[]): void {
+    const db = this.db;
+    if (group.length === 1 || !db?.open) {
+      for (const q of group) this.runAlone(q);
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let committed = false;
+    try {
+      this.statement('BEGIN IMMEDIATE').run();
+      for (const q of group) {
+        try {
+          outcomes.push({ ok: true, value: q.run() });
+        } catch (err) {
+          // A failed statement undoes itself only, unless the error ended the transaction: then none of the batch
+          // is committed.
+          if (!db.inTransaction) throw err;
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      this.statement('COMMIT').run();
+      committed = true;
+    } catch {
+      // BEGIN, COMMIT or a statement that ended the transaction failed: the callers get their own outcomes below.
+      this.rollbackQuietly();
+    }
+    if (!committed) {
+      this.counts.fallbacks++;
+      for (const q of group) this.runAlone(q);
+      return;
+    }
+    this.counts.batches++;
+    this.counts.batchedStatements += group.length;
+    for (let i = 0; i < group.length; i++) {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) group[i]!.resolve(outcome.value);
+      else group[i]!.reject(outcome.value);
+    }
+  }
+
+  /** Before the connection closes: runs what is queued if it can, fails what waits for a transaction. */
+  private flushBeforeClose(): void {
+    this.flush();
+    const closed = new Error('the SQLite connection is closed');
+    for (const batch of this.waitingBatches) for (const q of batch) q.reject(closed);
+    this.waitingBatches.clear();
   }
 
   /** A statement outside any transaction: runs when no transaction is open on the connection. */
@@ -344,6 +506,12 @@ export class SqliteConnection {
     return new Proxy(adapter, {
       get: (target, prop) => {
         if (prop === 'startTransaction') return startTransaction;
+        if (prop === 'dispose') {
+          return () => {
+            this.flushBeforeClose();
+            return adapter.dispose();
+          };
+        }
         const value = Reflect.get(target, prop, target) as unknown;
         if (typeof value !== 'function') return value;
         if (prop === 'queryRaw' || prop === 'executeRaw' || prop === 'executeScript') {
