@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTx } from './db';
-import { placeholders, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A stored state item: its JSON document and current eTag. */
 export interface StateRow {
@@ -15,10 +15,6 @@ export class StateConflictError extends Error {
   constructor(public readonly key: string) {
     super('Storage: eTag conflict (the item changed since it was read)');
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
 }
 
 const UPSERT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?)

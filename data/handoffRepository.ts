@@ -1,3 +1,4 @@
+import { isUniqueViolation } from './sql';
 import type { Db, DbTx } from './db';
 
 export type HandoffStatus = 'waiting' | 'active' | 'ended' | 'cancelled';
@@ -87,10 +88,6 @@ type MessageRow = Omit<HandoffMessageRecord, 'direction'> & { direction: string 
 
 const toSession = (row: SessionRow): HandoffSessionRecord => ({ ...row, status: row.status as HandoffStatus });
 const toMessage = (row: MessageRow): HandoffMessageRecord => ({ ...row, direction: row.direction as 'user' | 'agent' });
-
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
-}
 
 /**
  * Stores handoff sessions and their transcripts.

@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import { rowMapper } from './rowMapping';
-import { placeholders, readSqlDate, selectDate, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, readSqlDate, sqlRunnerOf, type SqlRunner } from './sql';
 import { isSqlTx, type TxClient } from './tx';
 
 /**
@@ -76,7 +76,7 @@ type Row = {
   sentAt: Date | null;
 };
 
-/** Outbox rows read with plain SQL, as Prisma would return them. */
+/** Outbox rows read with plain SQL (enqueue, claim), as Prisma would return them. */
 const OUTBOX_ROW = rowMapper<Row>({
   id: ['id', 'int', false],
   kind: ['kind', 'string', false],
@@ -103,62 +103,11 @@ function toRecord<P>(row: Row): OutboxRecord<P> {
   return { ...row, status: row.status as OutboxStatus, target: JSON.parse(row.target) as OutboxTarget, payload: JSON.parse(row.payload) as P };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'P2002';
-}
-
 /** The canonical string of a target, so rows for one target can be found again (e.g. to requeue them). */
 export function targetKey(target: OutboxTarget): string {
   return target.type === 'conversation'
     ? JSON.stringify({ type: 'conversation', conversationId: target.conversationId })
     : JSON.stringify({ type: 'channel', teamId: target.teamId, ...(target.channelId ? { channelId: target.channelId } : {}) });
-}
-
-/** The columns of a row, under the names of {@link Row}, dates as {@link selectDate} reads them. */
-function rowColumns(sql: SqlRunner): string {
-  const d = (column: string, alias: string) => selectDate(sql.provider, `"${column}"`, alias);
-  return [
-    '"id"',
-    '"kind"',
-    '"target"',
-    '"payload"',
-    '"dedupe_key" AS "dedupeKey"',
-    '"ordering_key" AS "orderingKey"',
-    '"status"',
-    '"attempts"',
-    d('next_attempt_at', 'nextAttemptAt'),
-    '"lock_owner" AS "lockOwner"',
-    d('locked_until', 'lockedUntil'),
-    '"activity_id" AS "activityId"',
-    '"conversation_id" AS "conversationId"',
-    '"last_error" AS "lastError"',
-    d('created_at', 'createdAt'),
-    d('updated_at', 'updatedAt'),
-    d('sent_at', 'sentAt'),
-  ].join(', ');
-}
-
-/** A row as the plain-SQL runner returns it (dates as text) → {@link Row}. */
-function rowFromSql(raw: Record<string, unknown>): Row {
-  return {
-    id: Number(raw.id),
-    kind: raw.kind as string,
-    target: raw.target as string,
-    payload: raw.payload as string,
-    dedupeKey: (raw.dedupeKey as string | null) ?? null,
-    orderingKey: (raw.orderingKey as string | null) ?? null,
-    status: raw.status as string,
-    attempts: Number(raw.attempts),
-    nextAttemptAt: readSqlDate(raw.nextAttemptAt)!,
-    lockOwner: (raw.lockOwner as string | null) ?? null,
-    lockedUntil: readSqlDate(raw.lockedUntil),
-    activityId: (raw.activityId as string | null) ?? null,
-    conversationId: (raw.conversationId as string | null) ?? null,
-    lastError: (raw.lastError as string | null) ?? null,
-    createdAt: readSqlDate(raw.createdAt)!,
-    updatedAt: readSqlDate(raw.updatedAt)!,
-    sentAt: readSqlDate(raw.sentAt),
-  };
 }
 
 /** The dispatcher's statements in plain SQL (one per call), for a client opened by `openDatabase`. */
@@ -189,7 +138,7 @@ function outboxStatements(sql: SqlRunner): OutboxStatements {
     )
     UPDATE "outbox_messages" SET "lock_owner" = ?, "locked_until" = ?, "updated_at" = ?
     WHERE "id" IN (SELECT "id" FROM "due") AND "status" = 'pending' AND ${UNLOCKED('')}
-    RETURNING ${rowColumns(sql)}`;
+    RETURNING ${OUTBOX_ROW.columns}`;
   return {
     claim,
     markSent: `UPDATE "outbox_messages" SET "status" = 'sent', "attempts" = "attempts" + 1, "sent_at" = ?, "updated_at" = ?,
@@ -200,9 +149,9 @@ function outboxStatements(sql: SqlRunner): OutboxStatements {
       "lock_owner" = NULL, "locked_until" = NULL ${HELD}`,
     healthCounts: `SELECT CAST(COALESCE(SUM(CASE WHEN "status" = 'pending' THEN 1 ELSE 0 END), 0) AS INTEGER) AS "pending",
         CAST(COALESCE(SUM(CASE WHEN "status" = 'failed' THEN 1 ELSE 0 END), 0) AS INTEGER) AS "failed",
-        ${selectDate(sql.provider, `MIN(CASE WHEN "status" = 'pending' THEN "created_at" END)`, 'oldestPendingAt')}
+        MIN(CASE WHEN "status" = 'pending' THEN "created_at" END) AS "oldestPendingAt"
       FROM "outbox_messages" WHERE "status" IN ('pending', 'failed')`,
-    healthFailures: `SELECT "id", "kind", "attempts", "last_error" AS "lastError", ${selectDate(sql.provider, '"updated_at"', 'updatedAt')}
+    healthFailures: `SELECT "id", "kind", "attempts", "last_error" AS "lastError", "updated_at" AS "updatedAt"
       FROM "outbox_messages" WHERE "status" = 'failed' ORDER BY "id" LIMIT 10`,
   };
 }
@@ -212,7 +161,7 @@ function outboxStatements(sql: SqlRunner): OutboxStatements {
  * @remarks Claiming is a compare-and-set on (status, lock) per row, so two instances never hold the same row;
  * a row whose holder died is claimable again once `lockedUntil` has passed. What the dispatcher runs all the time
  * (claim, sent, retry, failed, health counts) is plain SQL ({@link SqlRunner}) on a client opened by
- * `openDatabase`, Prisma otherwise; enqueuing inside a caller's transaction is always Prisma.
+ * `openDatabase`, Prisma otherwise; enqueuing joins the caller's transaction, Prisma's or the runner's ({@link TxClient}).
  */
 export class OutboxRepository {
   private readonly sql?: SqlRunner;
@@ -307,7 +256,7 @@ export class OutboxRepository {
   async claimDue(owner: string, now: Date, lockedUntil: Date, limit: number): Promise<OutboxRecord[]> {
     if (this.sql && this.statements) {
       const rows = await this.sql.query(this.statements.claim, [now, now, limit, owner, lockedUntil, now, now]);
-      return rows.map((r) => toRecord(rowFromSql(r))).sort((a, b) => a.id - b.id);
+      return rows.map((r) => toRecord(OUTBOX_ROW.map(r))).sort((a, b) => a.id - b.id);
     }
     const claimed: OutboxRecord[] = [];
     const blockedKeys = new Set<string>();

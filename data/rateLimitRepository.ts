@@ -1,4 +1,4 @@
-import { readSqlDate, selectDate, type SqlRunner } from './sql';
+import { readSqlDate, type SqlRunner } from './sql';
 
 /** A counter of table `rate_limits`: points consumed in the current window, and when the window ends (null: never). */
 export interface RateLimitCount {
@@ -19,7 +19,7 @@ export class RateLimitRepository {
   private readonly getSql: string;
 
   constructor(private readonly sql: SqlRunner) {
-    const returning = `RETURNING "points", ${selectDate(sql.provider, '"expire"', 'expire')}`;
+    const returning = 'RETURNING "points", "expire"';
     // An ended window (expire <= now) restarts with this message's points and a new expiry; otherwise points add up
     // and the expiry stays. Both SET expressions read the row as it was before the update.
     const ended = `("rate_limits"."expire" IS NOT NULL AND "rate_limits"."expire" <= ?)`;
@@ -31,7 +31,7 @@ export class RateLimitRepository {
     this.setSql = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
       ON CONFLICT ("key") DO UPDATE SET "points" = excluded."points", "expire" = excluded."expire"
       ${returning}`;
-    this.getSql = `SELECT "points", ${selectDate(sql.provider, '"expire"', 'expire')} FROM "rate_limits"
+    this.getSql = `SELECT "points", "expire" FROM "rate_limits"
       WHERE "key" = ? AND ("expire" IS NULL OR "expire" > ?)`;
   }
 

@@ -4,15 +4,11 @@
  * PostgreSQL gives Date objects (read as UTC by the runner) and booleans. Integers are numbers on both.
  */
 
+import { readSqlDate } from './sql';
+
 type ColumnType = 'string' | 'int' | 'bool' | 'date';
 /** Property name → [column name, type, nullable]. */
 export type RowSpec<T> = { [K in keyof T]-?: readonly [column: string, type: ColumnType, nullable: boolean] };
-
-function toDate(value: unknown): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
-  return new Date(String(value));
-}
 
 function convert(value: unknown, type: ColumnType): unknown {
   switch (type) {
@@ -23,7 +19,7 @@ function convert(value: unknown, type: ColumnType): unknown {
     case 'bool':
       return value === true || value === 1 || value === '1' || value === 't' || value === 'true' || value === 1n;
     case 'date':
-      return toDate(value);
+      return readSqlDate(typeof value === 'bigint' ? Number(value) : value);
   }
 }
 

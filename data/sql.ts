@@ -60,17 +60,28 @@ export function placeholders(n: number): string {
 }
 
 /**
- * A date column in a SELECT or RETURNING list, as text that {@link readSqlDate} reads the same on both providers.
- * @remarks node-postgres would read a TIMESTAMP (without time zone) as local time; SQLite stores Prisma's text as is.
+ * A date as the plain-SQL runner returns it (null stays null): the TEXT Prisma wrote on SQLite, a Date on PostgreSQL
+ * (the runner reads TIMESTAMP as UTC, see data/db.ts).
  */
-export function selectDate(provider: DatabaseProvider, column: string, alias: string): string {
-  return provider === 'postgresql' ? `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"` : `${column} AS "${alias}"`;
-}
-
-/** A date read through {@link selectDate} (null stays null). */
 export function readSqlDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
   const date = value instanceof Date ? value : new Date(value as string | number);
   if (Number.isNaN(date.getTime())) throw new Error('unreadable date from the database');
   return date;
+}
+
+/**
+ * A unique constraint broken: as Prisma reports it (P2002), or as the drivers do through the plain-SQL runner
+ * (PostgreSQL's 23505, better-sqlite3's SQLITE_CONSTRAINT_UNIQUE / PRIMARYKEY or its message).
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  return (
+    code === 'P2002' ||
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    (typeof message === 'string' && message.includes('UNIQUE constraint failed'))
+  );
 }
