@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import { rowMapper } from './rowMapping';
-import { placeholders, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner } from './sql';
 import type { TxClient } from './tx';
 
 /** A request as stored (plain object). */
@@ -162,26 +162,12 @@ export class StaleRequestError extends Error {
 /** Statuses of a request still in the access managers' queue (not closed). */
 export const OPEN_REQUEST_STATUSES = ['submitted', 'in_progress', 'code_sent'] as const;
 
-/** A unique constraint broken, as Prisma reports it (P2002), or as the drivers do (SQLite's message, PostgreSQL's 23505). */
-function isUniqueViolation(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const { code, message } = err as { code?: unknown; message?: unknown };
-  return code === 'P2002' || code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || (typeof message === 'string' && message.includes('UNIQUE constraint failed'));
-}
-
 /** Stores requests and their events; writes that can race carry the version column. */
 export class RequestRepository {
   private readonly sql?: SqlRunner;
 
   constructor(private readonly db: Db) {
     this.sql = sqlRunnerOf(db);
-  }
-
-  /** Whether a request was filed with this idempotency key (plain SQL when available: asked on every filing). */
-  private async filedWith(idempotencyKey: string): Promise<boolean> {
-    if (!this.sql) return (await this.findByIdempotencyKey(idempotencyKey)) !== null;
-    const rows = await this.sql.query('SELECT "id" FROM "access_requests" WHERE "idempotency_key" = ?', [idempotencyKey]);
-    return rows.length > 0;
   }
 
   /**
@@ -195,10 +181,8 @@ export class RequestRepository {
     formatReference: (year: number, n: number) => string,
     alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
   ): Promise<{ request: RequestRecord; created: boolean }> {
-    if (await this.filedWith(input.idempotencyKey)) {
-      const existing = await this.findByIdempotencyKey(input.idempotencyKey);
-      if (existing) return { request: existing, created: false };
-    }
+    const existing = await this.findByIdempotencyKey(input.idempotencyKey);
+    if (existing) return { request: existing, created: false };
     const year = now.getUTCFullYear();
     try {
       if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, alsoInTransaction), created: true };
