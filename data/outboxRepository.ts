@@ -15,25 +15,11 @@ export type OutboxTarget =
 export type OutboxStatus = 'pending' | 'sent' | 'failed';
 
 /** An outbox message as stored (plain object, JSON columns parsed). */
-export interface OutboxRecord<P = unknown> {
-  id: number;
-  kind: string;
+export type OutboxRecord<P = unknown> = Omit<Row, 'target' | 'payload' | 'status'> & {
   target: OutboxTarget;
   payload: P;
-  dedupeKey: string | null;
-  orderingKey: string | null;
   status: OutboxStatus;
-  attempts: number;
-  nextAttemptAt: Date;
-  lockOwner: string | null;
-  lockedUntil: Date | null;
-  activityId: string | null;
-  conversationId: string | null;
-  lastError: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  sentAt: Date | null;
-}
+};
 
 /** What to enqueue. */
 export interface NewOutboxMessage<P = unknown> {
@@ -56,6 +42,7 @@ export interface OutboxHealth {
   failures: { id: number; kind: string; attempts: number; lastError: string | null; at: string }[];
 }
 
+/** A row as stored (JSON columns as text). */
 type Row = {
   id: number;
   kind: string;
