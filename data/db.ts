@@ -99,18 +99,38 @@ export async function openDatabase(url: string): Promise<Database> {
   };
 }
 
+/** How many distinct statements the PostgreSQL runner prepares by name; any further one is sent unnamed. */
+const MAX_PREPARED = 200;
+
 /** The plain-SQL runner on PostgreSQL: statements on the pool, transactions on one client of it. */
 function postgresRunner(pool: Pool): SqlRunner {
   const params = (values: readonly SqlValue[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
+  // One query config per distinct SQL text: its `$n` text and a stable name, so that each connection parses and plans
+  // a statement once (pg remembers per connection which names it has prepared) and then only binds and executes it.
+  const statements = new Map<string, { name?: string; text: string }>();
+  const statement = (sql: string) => {
+    let known = statements.get(sql);
+    if (!known) {
+      const text = toPostgresPlaceholders(sql);
+      if (statements.size >= MAX_PREPARED) return { text };
+      known = { name: `s${statements.size}`, text };
+      statements.set(sql, known);
+    }
+    return known;
+  };
+  const run = (client: Pool | PoolClient, sql: string, values: readonly SqlValue[]) => {
+    const { name, text } = statement(sql);
+    return client.query({ name, text, values: params(values), types: UTC_TIMESTAMPS });
+  };
   const on = (client: Pool | PoolClient, isOpen: () => boolean = () => true): Omit<SqlRunner, 'transaction'> => ({
     provider: 'postgresql',
     query: async <T extends Record<string, unknown>>(text: string, values: readonly SqlValue[] = []) => {
       if (!isOpen()) throw new Error('the transaction is over');
-      return (await client.query({ text: toPostgresPlaceholders(text), values: params(values), types: UTC_TIMESTAMPS })).rows as T[];
+      return (await run(client, text, values)).rows as T[];
     },
     execute: async (text: string, values: readonly SqlValue[] = []) => {
       if (!isOpen()) throw new Error('the transaction is over');
-      return (await client.query({ text: toPostgresPlaceholders(text), values: params(values), types: UTC_TIMESTAMPS })).rowCount ?? 0;
+      return (await run(client, text, values)).rowCount ?? 0;
     },
   });
   return {
