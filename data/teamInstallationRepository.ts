@@ -1,4 +1,5 @@
 import type { DbTx } from './db';
+import { readSqlDate, sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A team the bot is installed in, as stored. */
 export interface TeamInstallationRecord {
@@ -13,9 +14,16 @@ export interface TeamInstallationRecord {
   updatedAt: Date;
 }
 
+const FIND = `SELECT "team_id" AS "teamId", "channel_id" AS "channelId", "service_url" AS "serviceUrl", "tenant_id" AS "tenantId",
+  "reference", "installed_at" AS "installedAt", "updated_at" AS "updatedAt" FROM "team_installations" WHERE "team_id" = ?`;
+
 /** Stores where the bot is installed in teams (for posting new cards to their channels). */
 export class TeamInstallationRepository {
-  constructor(private readonly db: DbTx) {}
+  private readonly sql?: SqlRunner;
+
+  constructor(private readonly db: DbTx) {
+    this.sql = sqlRunnerOf(db);
+  }
 
   /** Records or refreshes a team; the first recorded channel stays the default one. */
   async save(input: Omit<TeamInstallationRecord, 'installedAt' | 'updatedAt'>, now: Date): Promise<TeamInstallationRecord> {
@@ -26,7 +34,12 @@ export class TeamInstallationRepository {
     });
   }
 
+  /** The team's record, or null. Plain SQL when the client has a runner (once per managers' card posted). */
   async find(teamId: string): Promise<TeamInstallationRecord | null> {
+    if (this.sql) {
+      const [row] = await this.sql.query<Omit<TeamInstallationRecord, 'installedAt' | 'updatedAt'> & { installedAt: unknown; updatedAt: unknown }>(FIND, [teamId]);
+      return row ? { ...row, installedAt: readSqlDate(row.installedAt)!, updatedAt: readSqlDate(row.updatedAt)! } : null;
+    }
     return this.db.teamInstallation.findUnique({ where: { teamId } });
   }
 

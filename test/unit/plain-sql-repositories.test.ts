@@ -3,6 +3,7 @@ import { BotStateRepository } from '../../data/botStateRepository';
 import { ConversationRefRepository } from '../../data/conversationRefRepository';
 import { ProcessedActivityRepository } from '../../data/processedActivityRepository';
 import { sqlRunnerOf } from '../../data/sql';
+import { TeamInstallationRepository } from '../../data/teamInstallationRepository';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -46,6 +47,27 @@ for (const provider of providersUnderTest()) {
         await repo.save({ conversationId: 'a:conv-ref', scope: 'personal', userId: '29:u', reference: '{"v":1}', locale: 'fr-CA' });
         await repo.save({ conversationId: 'a:conv-ref', scope: 'personal', userId: '29:u', reference: '{"v":2}', locale: 'en-CA', teamId: null });
         expect(await repo.find('a:conv-ref')).toMatchObject({ reference: '{"v":2}', locale: 'en-CA', userId: '29:u', teamId: null });
+      });
+
+      test('when team installations are looked up, then the records are exactly what Prisma returns (same fields, same types)', async () => {
+        const repo = new TeamInstallationRepository(client);
+        const teams = Array.from({ length: 12 }, (_, i) => ({
+          teamId: `19:team-${i}@thread.tacv2`,
+          channelId: `19:team-${i}@thread.tacv2`,
+          serviceUrl: `https://smba.trafficmanager.net/amer/${i}/`,
+          tenantId: i % 3 === 0 ? null : `tenant-${i}`,
+          reference: JSON.stringify({ i, text: 'é"\\' }),
+        }));
+        for (const [i, team] of teams.entries()) {
+          await repo.save(team, new Date(Date.UTC(2026, i, 1 + i, i, 7 * i, i, 37 * i)));
+          if (i % 2 === 0) await repo.save({ ...team, tenantId: 'later' }, new Date(Date.UTC(2026, 11, 31, 23, 59, 59, 999)));
+        }
+        for (const team of teams) {
+          const found = await repo.find(team.teamId);
+          expect(found).toStrictEqual(await db.prisma.teamInstallation.findUnique({ where: { teamId: team.teamId } }));
+          expect(found).not.toBeNull();
+        }
+        expect(await repo.find('19:absent@thread.tacv2')).toBeNull();
       });
 
       test('when state items are read, then the rows are exactly what Prisma returns (same fields, same types)', async () => {
