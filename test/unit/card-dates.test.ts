@@ -6,7 +6,11 @@ const LANGS: Lang[] = ['fr', 'en'];
 
 /** Compares the cached-Intl formatting with luxon's for one input in both languages. */
 function expectSame(value: Date | string): void {
-  for (const lang of LANGS) expect([value, lang, formatDateTime(value, lang)]).toEqual([value, lang, formatDateTimeWithLuxon(value, lang)]);
+  for (const lang of LANGS) {
+    const [actual, expected] = [formatDateTime(value, lang), formatDateTimeWithLuxon(value, lang)];
+    // (expect only on a difference: thousands of comparisons stay fast, and a difference shows the input)
+    if (actual !== expected) expect([value, lang, actual]).toEqual([value, lang, expected]);
+  }
 }
 
 /** Every hour around the DST changes in America/Toronto (and in Europe, where a wrong zone would show). */
@@ -44,7 +48,7 @@ describe('managers’ card dates: cached Intl formatter against luxon', () => {
         expectSame(date);
         for (const iso of isoForms(date)) expectSame(iso);
       }),
-      { numRuns: 800 },
+      { numRuns: 2000 },
     );
   });
 
