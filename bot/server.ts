@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import restify, { type Request, type Response, type Server } from 'restify';
 import type { CloudAdapter, Response as BotResponse, TurnContext } from 'botbuilder';
 import { isActivityShaped } from './activityShape';
+import { bodyReader } from './bodyReader';
 import type { Logger } from './logger';
 
 export interface ServerDeps {
@@ -86,10 +87,11 @@ export function createServer(deps: ServerDeps): Server {
     callback();
   });
 
-  const parseJson = restify.plugins.jsonBodyParser({ mapParams: false });
-  const bodyReader = restify.plugins.bodyReader({ maxBodySize: deps.bodyLimitBytes });
+  // Our reader (restify's, without its deprecated `new Buffer(0)`), then restify's JSON parser alone.
+  const parseJson = restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true } as restify.plugins.JsonBodyParserOptions);
+  const readBody = bodyReader({ maxBodySize: deps.bodyLimitBytes });
 
-  server.post('/api/messages', bodyReader, parseJson, async (req: Request, res: Response) => {
+  server.post('/api/messages', readBody, parseJson, async (req: Request, res: Response) => {
     if (!isActivityShaped(req.body)) {
       res.send(400, genericBody(400));
       return;

@@ -10,8 +10,63 @@ export const MANAGER_DISPLAY_ZONE = 'America/Toronto';
 /** Most history lines on a card (the latest ones). */
 export const MAX_EVENTS_SHOWN = 12;
 
-/** A date and time in the reader's language, local time (« 3 mars 2026 10 h 05 », « Mar 3, 2026, 10:05 AM »). */
+/** The options luxon's `DateTime.DATETIME_MED` gives Intl, in the managers' time zone. */
+const DATETIME_MED_OPTIONS: Intl.DateTimeFormatOptions = { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: 'numeric', timeZone: MANAGER_DISPLAY_ZONE };
+
+/** One formatter per language, built on first use (building one costs ~50× formatting a date). */
+const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();
+
+function dateTimeFormat(lang: Lang): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', DATETIME_MED_OPTIONS);
+    dateTimeFormats.set(lang, format);
+  }
+  return format;
+}
+
+/** An ISO date-time with an explicit offset (what the database and JSON give): `2026-03-02T14:05[:00[.000]]Z` or `…+05:00`. */
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+
+/** The instant of an ISO string with an offset, or undefined when it is not one (or not a real date and time): luxon decides those. */
+function isoInstant(value: string): number | undefined {
+  const m = ISO_WITH_OFFSET.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second, millis] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0', (m[7] ?? '').padEnd(3, '0')].map(Number) as number[];
+  if (year! < 1000) return undefined;
+  const local = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, millis!);
+  const check = new Date(local);
+  // Overflowing fields (30 February, 24:00, a leap second) would roll over here; luxon calls them invalid.
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month! - 1 || check.getUTCDate() !== day || check.getUTCHours() !== hour || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second) {
+    return undefined;
+  }
+  if (m[8]) return local;
+  const offsetMinutes = Number(m[10]) * 60 + Number(m[11]);
+  if (Number(m[11]) > 59) return undefined;
+  return local - (m[9] === '-' ? -offsetMinutes : offsetMinutes) * 60_000;
+}
+
+/**
+ * A date and time in the reader's language, local time (« 3 mars 2026 10 h 05 », « Mar 3, 2026, 10:05 AM »).
+ * @remarks What luxon's `setZone(MANAGER_DISPLAY_ZONE).setLocale(…).toLocaleString(DATETIME_MED)` gives (it formats
+ * with the same Intl options), with one cached formatter per language instead of three luxon objects and an offset
+ * computation per date. Strings other than an ISO date-time with an offset still go through luxon's ISO parser.
+ */
 export function formatDateTime(value: Date | string, lang: Lang): string {
+  let instant: number;
+  if (value instanceof Date) {
+    instant = value.getTime();
+  } else {
+    const parsed = isoInstant(value);
+    if (parsed === undefined) return formatDateTimeWithLuxon(value, lang);
+    instant = parsed;
+  }
+  if (Number.isNaN(instant)) return '—';
+  return dateTimeFormat(lang).format(instant);
+}
+
+/** The reference implementation (luxon), kept for the strings the fast path leaves to it and for the equivalence test. */
+export function formatDateTimeWithLuxon(value: Date | string, lang: Lang): string {
   const date = value instanceof Date ? DateTime.fromJSDate(value) : DateTime.fromISO(value);
   if (!date.isValid) return '—';
   return date.setZone(MANAGER_DISPLAY_ZONE).setLocale(lang === 'fr' ? 'fr-CA' : 'en-CA').toLocaleString(DateTime.DATETIME_MED);

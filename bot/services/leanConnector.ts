@@ -41,6 +41,8 @@ interface Operation {
   response: MapperLike;
   /** replyToActivity also sends the conversation id as `x-ms-conversation-id`. */
   conversationHeader?: boolean;
+  /** The request body (an Activity unless told). */
+  body?: SerializeFn;
 }
 
 const RESOURCE = new Set([200, 201, 202]);
@@ -48,6 +50,9 @@ const SEND: Operation = { method: 'POST', success: RESOURCE, response: conversat
 const REPLY: Operation = { method: 'POST', success: RESOURCE, response: conversationsMappers.ResourceResponse!, conversationHeader: true };
 const UPDATE: Operation = { method: 'PUT', success: RESOURCE, response: conversationsMappers.ResourceResponse! };
 const MEMBER: Operation = { method: 'GET', success: new Set([200]), response: conversationsMappers.ChannelAccount! };
+/** The ConversationParameters as a request body (`{ ...Mappers.ConversationParameters, required: true }`), specialised once. */
+const serializeConversationParameters: SerializeFn = compileSerializer({ ...conversationsMappers.ConversationParameters!, required: true }, conversationsMappers);
+const CREATE: Operation = { method: 'POST', success: RESOURCE, response: conversationsMappers.ConversationResourceResponse!, body: serializeConversationParameters };
 const ERROR_MAPPER = conversationsMappers.ErrorResponse!;
 const RESOURCE_MAPPER = conversationsMappers.ResourceResponse!;
 
@@ -200,6 +205,13 @@ export class LeanConversations {
     return this.call(UPDATE, id && target && `v3/conversations/${id}/activities/${target}`, conversationId, activity, real);
   }
 
+  /** POST v3/conversations: a new conversation (a channel thread with its first message, or a 1:1 chat). */
+  createConversation(parameters: unknown, ...rest: unknown[]): Promise<unknown> {
+    const real = () => (this.real.createConversation as (...a: unknown[]) => Promise<unknown>).call(this.real, parameters, ...rest);
+    if (rest.length) return real();
+    return this.call(CREATE, 'v3/conversations', '', parameters, real);
+  }
+
   getConversationMember(conversationId: string, memberId: string, ...rest: unknown[]): Promise<unknown> {
     const real = () => (this.real.getConversationMember as (...a: unknown[]) => Promise<unknown>).call(this.real, conversationId, memberId, ...rest);
     if (rest.length) return real();
@@ -208,14 +220,14 @@ export class LeanConversations {
     return this.call(MEMBER, id && member && `v3/conversations/${id}/members/${member}`, conversationId, undefined, real);
   }
 
-  private async call(op: Operation, route: string | undefined, conversationId: string, activity: unknown, real: () => Promise<unknown>): Promise<unknown> {
+  private async call(op: Operation, route: string | undefined, conversationId: string, payload: unknown, real: () => Promise<unknown>): Promise<unknown> {
     const endpoint = this.endpoint;
     if (!endpoint || !route) return real();
     let body: string | undefined;
     if (op.method !== 'GET') {
       try {
         // Anything the real serializer would refuse, or JSON.stringify would choke on: the real client throws its own error.
-        body = JSON.stringify(serializeActivity(activity));
+        body = JSON.stringify((op.body ?? serializeActivity)(payload));
       } catch {
         return real();
       }
@@ -507,7 +519,7 @@ function retryAfterMs(response: PipelineResponse | undefined): number | undefine
 
 /**
  * Gives a connector client the fast path for its hot calls (`replyToActivity`, `sendToConversation`,
- * `updateActivity`, `getConversationMember`); its other operations stay the client's own. Returns the same client.
+ * `updateActivity`, `getConversationMember`, `createConversation`); its other operations stay the client's own. Returns the same client.
  */
 export function withLeanConversations<T extends ConnectorClient>(connector: T, options: LeanConnectorOptions = {}): T {
   const real = connector.conversations;
@@ -526,7 +538,7 @@ export function leanConversationsOf(connector: ConnectorClient): LeanConversatio
   return (connector.conversations as { lean?: LeanConversations }).lean;
 }
 
-/** The real Conversations object with the four hot operations replaced (everything else resolves to the real one). */
+/** The real Conversations object with the five hot operations replaced (everything else resolves to the real one). */
 function facade(real: ConnectorClient['conversations'], lean: LeanConversations): ConnectorClient['conversations'] {
   const stand = Object.create(real) as ConnectorClient['conversations'];
   Object.defineProperties(stand, {
@@ -535,6 +547,7 @@ function facade(real: ConnectorClient['conversations'], lean: LeanConversations)
     replyToActivity: { value: lean.replyToActivity.bind(lean), writable: true, configurable: true },
     updateActivity: { value: lean.updateActivity.bind(lean), writable: true, configurable: true },
     getConversationMember: { value: lean.getConversationMember.bind(lean), writable: true, configurable: true },
+    createConversation: { value: lean.createConversation.bind(lean), writable: true, configurable: true },
   });
   facades.add(stand);
   return stand;

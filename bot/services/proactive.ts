@@ -1,5 +1,5 @@
 import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
-import type { ConnectorClient } from 'botframework-connector';
+import type { BotFrameworkAuthentication, ClaimsIdentity, ConnectorClient, ConnectorFactory } from 'botframework-connector';
 import type { ConversationRefRepository } from '../../data/conversationRefRepository';
 import type { OutboxTarget } from '../../data/outboxRepository';
 import type { TeamChannels } from './teamChannels';
@@ -26,6 +26,12 @@ export interface ProactiveSenderOptions {
   requestTimeoutMs: number;
 }
 
+/** What CloudAdapter's proactive turn uses to get its connector client (public at run time, protected in the typings). */
+interface AdapterInsides {
+  botFrameworkAuthentication: BotFrameworkAuthentication;
+  createClaimsIdentity(botAppId: string): ClaimsIdentity;
+}
+
 type PipelineLike = {
   removePolicy(options: { name: string }): unknown;
   addPolicy(policy: { name: string; sendRequest: (req: { timeout: number }, next: (req: unknown) => Promise<unknown>) => Promise<unknown> }): void;
@@ -34,10 +40,17 @@ type PipelineLike = {
 /**
  * Sends outside of a turn: to a stored conversation, as a new post in a team channel, or as an update of
  * an activity the bot posted earlier. Errors are thrown to the caller (the outbox decides about retries).
- * @remarks The connector client's own retry policy is removed for these calls: it would sleep inside the
- * call while holding the outbox lock; the outbox dispatcher retries with backoff (and Retry-After) instead.
+ * @remarks The connector client is the one the adapter's proactive turn (`continueConversationAsync`) would get:
+ * same authentication, claims (the bot's app id) and service URL, so the same cached client with the lean
+ * connector's fast path, but without running a turn through the adapter's middleware (duplicate delivery, turn log,
+ * pacing and rate limit all skip or ignore the continuation event, and the sends below do not go through the turn
+ * context). The connector client's own retry policy is removed for these calls: it would sleep inside the call
+ * while holding the outbox lock; the outbox dispatcher retries with backoff (and Retry-After) instead.
  */
 export class ProactiveSender {
+  private factory?: ConnectorFactory;
+  private readonly tuned = new WeakSet<ConnectorClient>();
+
   constructor(
     private readonly adapter: CloudAdapter,
     private readonly conversations: ConversationRefRepository,
@@ -54,7 +67,7 @@ export class ProactiveSender {
     const installation = await this.teams.installation(target.teamId);
     const reference = JSON.parse(installation.reference) as Partial<ConversationReference>;
     const channelId = target.channelId ?? installation.channelId;
-    return this.withTurn(reference, async (_context, connector) => {
+    return this.withConnector(reference, async (connector) => {
       const created: { id: string; activityId?: string } = await connector.conversations.createConversation({
         isGroup: true,
         bot: reference.bot!,
@@ -71,7 +84,7 @@ export class ProactiveSender {
   async update(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<void> {
     const base = await this.baseReference(target);
     const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
-    await this.withTurn(reference, async (_context, connector) => {
+    await this.withConnector(reference, async (connector) => {
       const full = TurnContext.applyConversationReference({ type: 'message', ...activity }, reference) as Activity;
       delete full.replyToId;
       full.id = posted.activityId;
@@ -86,9 +99,9 @@ export class ProactiveSender {
     return this.postTo(reference, posted.conversationId, activity);
   }
 
-  /** POST …/conversations/{id}/activities: a new message (never a reply to the proactive turn's own activity). */
+  /** POST …/conversations/{id}/activities: a new message (never a reply to the activity the reference was taken from). */
   private postTo(reference: Partial<ConversationReference>, conversationId: string, activity: Partial<Activity>): Promise<PostedActivity> {
-    return this.withTurn(reference, async (_context, connector) => {
+    return this.withConnector(reference, async (connector) => {
       const full = TurnContext.applyConversationReference({ type: 'message', ...activity }, reference) as Activity;
       delete full.replyToId;
       const response = await connector.conversations.sendToConversation(conversationId, full);
@@ -111,25 +124,23 @@ export class ProactiveSender {
     return reference;
   }
 
-  /** Runs `fn` in a proactive turn and rethrows its error (the adapter's onTurnError would swallow it). */
-  private async withTurn<T>(reference: Partial<ConversationReference>, fn: (context: TurnContext, connector: ConnectorClient) => Promise<T>): Promise<T> {
-    let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
-    await this.adapter.continueConversationAsync(this.options.botAppId, reference, async (context) => {
-      const connector = context.turnState.get(context.adapter.ConnectorClientKey) as ConnectorClient;
-      this.tune(connector);
-      try {
-        result = { ok: true, value: await fn(context, connector) };
-      } catch (error) {
-        result = { ok: false, error };
-      }
-    });
-    if (!result) throw new Error('proactive turn did not run');
-    if (!result.ok) throw result.error;
-    return result.value;
+  /** Runs `fn` with the connector client for the reference's service URL, as the adapter's proactive turn builds it. */
+  private async withConnector<T>(reference: Partial<ConversationReference>, fn: (connector: ConnectorClient) => Promise<T>): Promise<T> {
+    if (!this.factory) {
+      const adapter = this.adapter as unknown as AdapterInsides;
+      this.factory = adapter.botFrameworkAuthentication.createConnectorFactory(adapter.createClaimsIdentity(this.options.botAppId));
+    }
+    // The audience continueConversationAsync passes when given an app id: none (the factory's default scope).
+    const connector = await this.factory.create(reference.serviceUrl!, undefined);
+    this.tune(connector);
+    return fn(connector);
   }
 
-  /** No hidden retries inside a call, and a bounded wait for each HTTP request. */
+  /** No hidden retries inside a call, and a bounded wait for each HTTP request (set once per connector client). */
   private tune(connector: ConnectorClient): void {
+    // Once per client (clients are cached and reused): changing the pipeline makes it sort its policies again.
+    if (this.tuned.has(connector)) return;
+    this.tuned.add(connector);
     const pipeline = (connector as unknown as { client?: { pipeline?: PipelineLike } }).client?.pipeline;
     if (!pipeline) return;
     pipeline.removePolicy({ name: 'defaultRetryPolicy' });

@@ -51,9 +51,12 @@ class RecordingConnector {
           return;
         }
         const member = /\/members\/([^/]+)$/.exec(req.url!);
+        const created = req.method === 'POST' && /\/v3\/conversations$/.test(req.url!);
         const body = member
           ? { id: decodeURIComponent(member[1]!), name: 'Test User', givenName: 'Test', surname: 'User', email: 'test.user@example.org', userPrincipalName: 'test.user@example.org', aadObjectId: 'aad-1', tenantId: 't1', userRole: 'user' }
-          : { id: `act-${++this.seq}` };
+          : created
+            ? { id: `19:channel@thread.tacv2;messageid=${++this.seq}`, activityId: `${this.seq}`, serviceUrl: 'https://smba.trafficmanager.net/amer/' }
+            : { id: `act-${++this.seq}` };
         res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(body));
       });
@@ -171,6 +174,23 @@ function activities(): Partial<Activity>[] {
   ];
 }
 
+/** The parameters of a new channel thread as ProactiveSender posts the managers' card (and odd ones). */
+function conversationParameters(): Record<string, unknown>[] {
+  const card = activities()[1]!;
+  return [
+    {
+      isGroup: true,
+      bot: { id: '28:bot', name: 'Assistant DMA' },
+      tenantId: 'tenant-1',
+      channelData: { channel: { id: '19:abc@thread.tacv2' }, tenant: { id: 'tenant-1' } },
+      activity: { type: 'message', attachments: card.attachments, summary: 'DMA-2026-00042' },
+      members: [],
+    },
+    { isGroup: false, bot: { id: '28:bot' }, members: [{ id: '29:user-1', name: 'Marie-Ève', aadObjectId: 'aad-1', extra: 'dropped' }], activity: card, topicName: 'Sujet « x »', unknown: 1 },
+    { bot: { id: '28:bot' }, channelData: undefined, activity: undefined, members: undefined, tenantId: null },
+  ];
+}
+
 describe('the Activity serializer specialised from the mapper', () => {
   const real = createSerializer(mappers as never);
   const mapper = { ...mappers.Activity!, required: true };
@@ -179,6 +199,24 @@ describe('the Activity serializer specialised from the mapper', () => {
 
   test('when the bot sends its activities, then the JSON is byte for byte what the real serializer makes', () => {
     for (const activity of activities()) expect(JSON.stringify(compiled(activity))).toBe(viaReal(activity));
+  });
+
+  test('when the bot creates conversations, then the ConversationParameters JSON is byte for byte what the real serializer makes (or both refuse it)', () => {
+    const parametersMapper = { ...mappers.ConversationParameters!, required: true };
+    const compiledParameters = compileSerializer(parametersMapper, mappers);
+    const outcome = (f: () => string) => {
+      try {
+        return f();
+      } catch (e) {
+        return e instanceof Error ? 'refused' : String(e);
+      }
+    };
+    const odd = [null, undefined, { isGroup: 'yes' }, { members: {} }, { activity: { text: 5 } }, { bot: 'bot' }];
+    for (const parameters of [...conversationParameters(), ...odd]) {
+      const viaRealParameters = () => JSON.stringify(real.serialize(parametersMapper as never, parameters, 'parameters'));
+      expect(outcome(() => JSON.stringify(compiledParameters(parameters)))).toBe(outcome(viaRealParameters));
+    }
+    expect(outcome(() => JSON.stringify(compiledParameters(conversationParameters()[0])))).toContain('"channelData":{"channel":{"id":"19:abc@thread.tacv2"}');
   });
 
   test('when activities are random (wrong types now and then), then the output is the same or both refuse the value', () => {
@@ -302,6 +340,8 @@ describe('the lean connector against the real connector client, on a local Bot C
     ['sendToConversation', (c) => c.conversations.sendToConversation('19:abc@thread.tacv2;messageid=1', activities()[0] as Activity)],
     ['updateActivity', (c) => c.conversations.updateActivity('a:1xyz', 'act 7', { ...activities()[1], id: 'act 7' } as Activity)],
     ['getConversationMember', (c) => c.conversations.getConversationMember('a:1xyz', '29:1abc/def')],
+    ['createConversation', (c) => c.conversations.createConversation(conversationParameters()[0] as never)],
+    ['createConversation (1:1 chat)', (c) => c.conversations.createConversation(conversationParameters()[1] as never)],
   ];
 
   describe.each([
@@ -455,6 +495,10 @@ describe('the lean connector against the real connector client, on a local Bot C
 
   test('when an activity is not valid for the mapper, then the real client handles the call and throws its own error', async () => {
     const clients = await pair(server.serviceUrl);
+    const badParameters = await both(clients, (c) => c.conversations.createConversation({ isGroup: 'yes', activity: { type: 'message' } } as never));
+    expect(badParameters.real.error).toBeDefined();
+    expect(badParameters.lean.error.message).toBe(badParameters.real.error.message);
+    expect(badParameters.lean.seen).toHaveLength(0);
     const { real, lean } = await both(clients, (c) => c.conversations.sendToConversation('a:1', { type: 'message', text: 5 } as unknown as Activity));
     expect(real.error).toBeDefined();
     expect(lean.error.message).toBe(real.error.message);
@@ -475,6 +519,17 @@ describe('the lean connector against the real connector client, on a local Bot C
     expect(await lean.conversations.getConversationMembers('a:1')).toEqual([{ id: 'm1', name: 'M' }]);
     await lean.conversations.deleteActivity('a:1', 'act-1');
     expect(server.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /amer/v3/conversations/a%3A1/members', 'DELETE /amer/v3/conversations/a%3A1/activities/act-1']);
+    spy.mockRestore();
+  });
+
+  test('when a channel thread is created, then the lean client sends it itself (the real operation is not called)', async () => {
+    const { lean } = await pair(server.serviceUrl, APP_ID);
+    const conversations = leanConversationsOf(lean)!.real;
+    const spy = jest.spyOn(conversations, 'createConversation');
+    const created = (await lean.conversations.createConversation(conversationParameters()[0] as never)) as { id: string; activityId: string };
+    expect(spy).not.toHaveBeenCalled();
+    expect(created).toMatchObject({ id: expect.stringMatching(/;messageid=/), activityId: expect.any(String) });
+    expect(server.seen.map((s) => `${s.method} ${s.url} ${s.headers.authorization}`)).toEqual([`POST /amer/v3/conversations Bearer ${TOKEN}`]);
     spy.mockRestore();
   });
 
