@@ -5,7 +5,9 @@ import { Session } from 'node:inspector';
 /**
  * IPC commands every bench bot answers, besides `stop`: `memory` answers `process.memoryUsage()` (heap, external,
  * RSS as Node sees them); `profile-start` and `profile-stop` run V8's CPU profiler
- * (the one behind `node --cpu-prof`) over the measured phases only, so start-up and warm-up do not blur the profile.
+ * (the one behind `node --cpu-prof`) over the measured phases only, so start-up and warm-up do not blur the profile;
+ * `heap-sampling-start` and `heap-sampling-stop` do the same with V8's sampling heap profiler (every allocation,
+ * freed or not: `npx tsx bench/heapProfileSummary.ts FILE`).
  */
 export function answerBenchCommands(): void {
   let session: Session | undefined;
@@ -21,6 +23,22 @@ export function answerBenchCommands(): void {
         .then(() => post('Profiler.setSamplingInterval', { interval: 500 }))
         .then(() => post('Profiler.start'))
         .then(() => process.send?.({ type: 'profile-started' }));
+    } else if (m?.type === 'heap-sampling-start') {
+      // Every allocation, including objects the next scavenge frees (a default sampling profile keeps only the
+      // survivors): what the garbage collector has to deal with, by allocating function.
+      session = new Session();
+      session.connect();
+      void post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+        .then(() => process.send?.({ type: 'heap-sampling-started' }));
+    } else if (m?.type === 'heap-sampling-stop' && session && m.file) {
+      const file = m.file;
+      void post<{ profile: unknown }>('HeapProfiler.stopSampling').then(({ profile }) => {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, JSON.stringify(profile));
+        session!.disconnect();
+        session = undefined;
+        process.send?.({ type: 'heap-sampling-stopped', file });
+      });
     } else if (m?.type === 'profile-stop' && session && m.file) {
       const file = m.file;
       void post<{ profile: unknown }>('Profiler.stop').then(({ profile }) => {

@@ -22,6 +22,8 @@ export interface TurnsOptions {
   cpuProfDir?: string;
   /** Folder for CPU profiles of the measured phases only (V8 profiler through the inspector), or undefined. */
   profileDir?: string;
+  /** Folder for allocation profiles of the measured phases (V8's sampling heap profiler), or undefined. */
+  heapProfileDir?: string;
   /** NODE_OPTIONS for the help-desk bot only (e.g. heap limits, to see their effect on RSS and throughput). */
   botNodeOptions?: string;
   /** Run the bots from their TypeScript sources through tsx instead of dist/. */
@@ -190,6 +192,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
       await phase(bot.process, connector, options, options.warmupMs, bot.expectReference, bot.filings);
     }
     if (options.profileDir) for (const bot of bots) await bot.process.command({ type: 'profile-start' }, 'profile-started');
+    if (options.heapProfileDir) for (const bot of bots) await bot.process.command({ type: 'heap-sampling-start' }, 'heap-sampling-started');
     for (let r = 0; r < options.repeat; r++) {
       for (const bot of bots) {
         const result = await phase(bot.process, connector, options, options.durationMs, bot.expectReference, bot.filings);
@@ -202,6 +205,14 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         const file = path.join(options.profileDir, `${bot.name}-${options.provider}-${Date.now()}.cpuprofile`);
         await bot.process.command({ type: 'profile-stop', file }, 'profile-stopped');
         process.stderr.write(`profile: ${file}\n`);
+      }
+    }
+    if (options.heapProfileDir) {
+      for (const bot of bots) {
+        const turns = bot.phases.reduce((a, p) => a + p.turns, 0);
+        const file = path.join(options.heapProfileDir, `${bot.name}-${options.provider}-${turns}turns-${Date.now()}.heapprofile`);
+        await bot.process.command({ type: 'heap-sampling-stop', file }, 'heap-sampling-stopped');
+        process.stderr.write(`heap profile: ${file} (${turns} turns)\n`);
       }
     }
     if (options.pacedThinkMs > 0) {
