@@ -10,7 +10,7 @@
  *   --think S  --paced S                   turns scenario: the paced phase after the saturated ones — pause between
  *                                          turns (1 s ±50%, 0 skips the phase) and its length (10 s)
  *   --only echo|helpdesk                   turns scenario: run one bot only
- *   --bot-node-options="FLAGS"             turns and startup scenarios: NODE_OPTIONS for the help-desk bot; default:
+ *   --bot-node-options="FLAGS"             turns and startup scenarios: Node/V8 flags on the help-desk bot's command line; default:
  *                                          the flags of package.json's start script (heap limits); "" for none
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
