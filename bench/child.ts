@@ -19,6 +19,16 @@ export interface SpawnOptions {
   tsx?: boolean;
   /** Write a V8 CPU profile (node --cpu-prof) into this folder when the process exits. */
   cpuProfDir?: string;
+  /**
+   * Node and V8 flags before the script, as `npm start` passes them (`node FLAGS dist/bot/index.js`): on the command
+   * line, V8 flags that NODE_OPTIONS refuses (`--single-threaded-gc`, `--optimize-for-size`…) work too.
+   */
+  nodeFlags?: string;
+}
+
+/** Splits a flags string (`--a=1 --b`) into arguments. */
+export function flagArgs(flags: string | undefined): string[] {
+  return (flags ?? '').split(/\s+/).filter(Boolean);
 }
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,7 +38,7 @@ const ROOT = path.resolve(__dirname, '..');
  * (dist/bench/<module>.js, like `npm start`) or through tsx, and waits for it to report its port over IPC.
  */
 export function spawnBot(name: string, module: string, options: SpawnOptions = {}): Promise<BotProcess> {
-  const args = ['--no-deprecation'];
+  const args = ['--no-deprecation', ...flagArgs(options.nodeFlags)];
   if (options.tsx) args.push('--import', 'tsx');
   // One folder per bot: Node writes one profile per thread (main thread and tsx's module-loader worker).
   if (options.cpuProfDir) args.push('--cpu-prof', '--cpu-prof-dir', path.join(options.cpuProfDir, name));

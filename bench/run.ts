@@ -10,11 +10,14 @@
  *   --think S  --paced S                   turns scenario: the paced phase after the saturated ones — pause between
  *                                          turns (1 s ±50%, 0 skips the phase) and its length (10 s)
  *   --only echo|helpdesk                   turns scenario: run one bot only
- *   --bot-node-options="FLAGS"             turns and startup scenarios: NODE_OPTIONS for the help-desk bot; default:
+ *   --bot-node-options="FLAGS"             turns and startup scenarios: Node/V8 flags on the help-desk bot's command line; default:
  *                                          the flags of package.json's start script (heap limits); "" for none
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
  *                                          `npx tsx bench/profileSummary.ts FILE`
+ *   --heap-profile                         allocation profiles (V8's sampling heap profiler, freed objects included)
+ *                                          of both bots over the measured phases in bench/results/profiles/;
+ *                                          summarise with `npx tsx bench/heapProfileSummary.ts FILE`
  *   --cpu-prof                             node --cpu-prof over each bot's whole life (start-up included)
  *   --sizes 1000,10000,100000              storage scenario: request counts
  *   --stored N                             startup scenario: conversations stored before RSS is read (10000)
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
       paced: { type: 'string' },
       profile: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      'heap-profile': { type: 'boolean', default: false },
       sizes: { type: 'string' },
       stored: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
         tsx: values.tsx,
         botNodeOptions,
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
+        heapProfileDir: values['heap-profile'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
       });
       outputs.push(res.table, `(${path.relative(process.cwd(), res.file)})`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { flagArgs } from './child';
 import { BenchConnector } from './connector';
 import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { ACCESS_INTAKE } from './intake';
@@ -14,7 +15,7 @@ export interface StartupOptions {
   provider: BenchProvider;
   /** Conversations the bot stores before its memory is read (default 10k). */
   stored: number;
-  /** NODE_OPTIONS for the bot (e.g. heap limits). */
+  /** Node flags for the bot, on its command line as `npm start` passes them (e.g. heap limits). */
   botNodeOptions?: string;
 }
 
@@ -55,7 +56,7 @@ interface Started {
 async function startBot(databaseUrl: string, nodeOptions?: string): Promise<Started> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--no-deprecation', ENTRY], {
+  const child = spawn(process.execPath, ['--no-deprecation', ...flagArgs(nodeOptions), ENTRY], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -64,7 +65,6 @@ async function startBot(databaseUrl: string, nodeOptions?: string): Promise<Star
       LOCAL_CHAT: 'false',
       LOG_LEVEL: 'warn',
       DATABASE_URL: databaseUrl,
-      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -145,7 +145,7 @@ export async function runStartup(options: StartupOptions): Promise<{ table: stri
   }
   const r = result as { firstStartMs: number; restartMedianMs: number; rssIdleMiB: number; storedConversations: number; storeErrors: number; rssAfterMiB: number; peakRssMiB: number };
   const text = [
-    `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz${options.botNodeOptions ? `, NODE_OPTIONS=${options.botNodeOptions}` : ''}`,
+    `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz${options.botNodeOptions ? `, node ${options.botNodeOptions}` : ''}`,
     table(
       ['first start (migrations) ms', `restart ms (median of ${RESTARTS})`, 'RSS idle MiB', `RSS after ${r.storedConversations} conversations MiB`, 'peak RSS MiB', 'errors'],
       [[fixed(r.firstStartMs, 0), fixed(r.restartMedianMs, 0), fixed(r.rssIdleMiB), fixed(r.rssAfterMiB), fixed(r.peakRssMiB), r.storeErrors]],

@@ -22,7 +22,9 @@ export interface TurnsOptions {
   cpuProfDir?: string;
   /** Folder for CPU profiles of the measured phases only (V8 profiler through the inspector), or undefined. */
   profileDir?: string;
-  /** NODE_OPTIONS for the help-desk bot only (e.g. heap limits, to see their effect on RSS and throughput). */
+  /** Folder for allocation profiles of the measured phases (V8's sampling heap profiler), or undefined. */
+  heapProfileDir?: string;
+  /** Node flags for the help-desk bot only, on its command line (e.g. heap limits, to see their effect on RSS and throughput). */
   botNodeOptions?: string;
   /** Run the bots from their TypeScript sources through tsx instead of dist/. */
   tsx?: boolean;
@@ -48,6 +50,8 @@ interface PhaseResult {
   rssMiB: number;
   /** process.memoryUsage() of the bot at the end of the phase, in MiB. */
   memoryMiB?: Record<string, number>;
+  /** Garbage collections of the bot per turn during the phase: scavenges, mark-compacts, their pauses in µs. */
+  gcPerTurn?: { minor: number; minorUs: number; major: number; majorUs: number; otherUs: number };
   /** TCP connections the bot opened to the connector during the phase. */
   connectorConnections?: number;
   /** Requests' cards the connector received in the managers' channel during the phase (help-desk bot). */
@@ -108,6 +112,7 @@ function summarizePhase(load: LoadResult, botCpuMs: number, loadCpuMs: number, r
 
 /** One measured phase against one bot: load for the duration, with the bot's CPU time and RSS around it. */
 async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean, filings: LoadResult['filings'], thinkMs = 0): Promise<PhaseResult> {
+  const gcBefore = ((await bot.command({ type: 'memory' }, 'memory')) as { gc?: GcCounts }).gc;
   const cpuBefore = cpuMsOf(bot.pid);
   const selfBefore = process.cpuUsage();
   let rss = 0;
@@ -121,14 +126,41 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   const self = process.cpuUsage(selfBefore);
   const cpuMs = cpuMsOf(bot.pid) - cpuBefore;
-  const { usage } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number> };
+  const { usage, gc } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number>; gc?: GcCounts };
   const memoryMiB = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v / 1048576) * 10) / 10]));
   filings.push(...load.filings);
   return {
     ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss),
     memoryMiB,
+    ...(gc && gcBefore ? { gcPerTurn: gcPerTurn(gcBefore, gc, load.turns) } : {}),
     connectorConnections: connector.connections - connectionsBefore,
     ...(expectReference ? { channelCards: connector.channelPosts - cardsBefore } : {}),
+  };
+}
+
+/** Medians over the saturated phases of the bot's garbage collections per turn. */
+function gcLine(label: string, phases: PhaseResult[]): string {
+  const m = (f: (g: NonNullable<PhaseResult['gcPerTurn']>) => number) => median(phases.map((p) => f(p.gcPerTurn!)));
+  return `  ${label} GC per turn: ${fixed(m((g) => g.minor), 3)} scavenges (${fixed(m((g) => g.minorUs))} µs), ${fixed(m((g) => g.major), 4)} mark-compacts (${fixed(m((g) => g.majorUs))} µs), other ${fixed(m((g) => g.otherUs))} µs of pause`;
+}
+
+interface GcCounts {
+  minor: number;
+  minorMs: number;
+  major: number;
+  majorMs: number;
+  otherMs: number;
+}
+
+function gcPerTurn(before: GcCounts, after: GcCounts, turns: number): NonNullable<PhaseResult['gcPerTurn']> {
+  const n = Math.max(1, turns);
+  const r = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+  return {
+    minor: r((after.minor - before.minor) / n, 3),
+    minorUs: r(((after.minorMs - before.minorMs) * 1000) / n, 1),
+    major: r((after.major - before.major) / n, 4),
+    majorUs: r(((after.majorMs - before.majorMs) * 1000) / n, 1),
+    otherUs: r(((after.otherMs - before.otherMs) * 1000) / n, 1),
   };
 }
 
@@ -179,8 +211,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     if (options.only !== 'echo') {
       // Configured like a deployment: the managers' and agents' teams and channels set, the bot installed in both.
       const env: Record<string, string> = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', ...benchTeamsEnv() };
-      if (options.botNodeOptions) env.NODE_OPTIONS = options.botNodeOptions;
-      const helpdesk = await spawnBot('helpdesk', 'helpdeskBot', { env, cpuProfDir: options.cpuProfDir, tsx: options.tsx });
+      const helpdesk = await spawnBot('helpdesk', 'helpdeskBot', { env, nodeFlags: options.botNodeOptions, cpuProfDir: options.cpuProfDir, tsx: options.tsx });
       bots.push({ name: 'helpdesk', label: `help-desk (${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'})`, process: helpdesk, expectReference: true, phases: [], peakRssMiB: NaN, filings: [] });
       connector.expectedChannelId = BENCH_TEAMS.managers.channelId;
       await installBenchTeams(helpdesk.port, connector);
@@ -190,6 +221,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
       await phase(bot.process, connector, options, options.warmupMs, bot.expectReference, bot.filings);
     }
     if (options.profileDir) for (const bot of bots) await bot.process.command({ type: 'profile-start' }, 'profile-started');
+    if (options.heapProfileDir) for (const bot of bots) await bot.process.command({ type: 'heap-sampling-start' }, 'heap-sampling-started');
     for (let r = 0; r < options.repeat; r++) {
       for (const bot of bots) {
         const result = await phase(bot.process, connector, options, options.durationMs, bot.expectReference, bot.filings);
@@ -202,6 +234,14 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         const file = path.join(options.profileDir, `${bot.name}-${options.provider}-${Date.now()}.cpuprofile`);
         await bot.process.command({ type: 'profile-stop', file }, 'profile-stopped');
         process.stderr.write(`profile: ${file}\n`);
+      }
+    }
+    if (options.heapProfileDir) {
+      for (const bot of bots) {
+        const turns = bot.phases.reduce((a, p) => a + p.turns, 0);
+        const file = path.join(options.heapProfileDir, `${bot.name}-${options.provider}-${turns}turns-${Date.now()}.heapprofile`);
+        await bot.process.command({ type: 'heap-sampling-stop', file }, 'heap-sampling-stopped');
+        process.stderr.write(`heap profile: ${file} (${turns} turns)\n`);
       }
     }
     if (options.pacedThinkMs > 0) {
@@ -234,7 +274,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const paced = options.pacedThinkMs > 0;
   const text = [
     `turns: ${db}, ${options.conversations} concurrent conversations, each a full access intake (4 turns) again and again`,
-    options.botNodeOptions ? `  help-desk bot run with NODE_OPTIONS=${options.botNodeOptions}` : '',
+    options.botNodeOptions ? `  help-desk bot run with node ${options.botNodeOptions}` : '',
     `  saturated: no pause between turns, ${options.repeat} × ${options.durationMs / 1000} s per bot alternating, medians`,
     paced ? `  paced: ${options.pacedThinkMs / 1000} s (±50%) pause between turns, like people, ${options.pacedDurationMs / 1000} s per bot` : '',
     '  latency: activity sent → last reply of the turn received by the connector; errors: both phases',
@@ -252,6 +292,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         fixed(s.botCpuMsPerTurn, 2),
       ]),
     ),
+    ...summaries.filter((s) => s.phases.every((p) => p.gcPerTurn)).map((s) => gcLine(s.label, s.phases)),
     ...summaries.filter((s) => s.managersCards).map((s) => cardsLine(s.managersCards!)),
   ]
     .filter(Boolean)

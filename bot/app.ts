@@ -29,6 +29,7 @@ import { DeadlineSweep } from './managers/deadlineSweep';
 import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
 import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
+import { releasePrismaWasmSource } from './services/prismaWasmSource';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
 import { TeamChannels, teamInstallationInterceptor } from './services/teamChannels';
@@ -229,6 +230,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   outboxSignal.connect(() => dispatcher.kick());
   const outbox: OutboxServices = { repository: outboxRepository, dispatcher, proactive, teams };
   await warmUpRouter();
+  // Prisma has compiled its query compiler by now (migrations and the start-up queries ran): its 4 MiB base64 source can go.
+  releasePrismaWasmSource();
 
   let directLine: LocalDirectLine | undefined;
   const server = createServer({

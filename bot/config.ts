@@ -61,7 +61,7 @@ export const configSchema = z
       .transform((v) =>
         v === undefined || v.trim() === ''
           ? DEFAULT_SHARED_MAILBOX_LOCAL_PARTS
-          : v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+          : Object.freeze(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)),
       ),
     RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(2000),

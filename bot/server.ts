@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import restify, { type Request, type Response, type Server } from 'restify';
-import type { CloudAdapter, Response as BotResponse, TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
+import type { ActivityAnswer, HelpdeskAdapter } from './adapter';
 import { isActivityShaped } from './activityShape';
 import { bodyReader } from './bodyReader';
 import type { Logger } from './logger';
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  /** Runs a POSTed activity (`processBody`: CloudAdapter.process without its per-request zod schemas). */
+  adapter: HelpdeskAdapter;
   logic: (context: TurnContext) => Promise<void>;
   logger: Logger;
   bodyLimitBytes: number;
@@ -42,37 +44,6 @@ function genericBody(status: number): { error: string } {
   return { error: GENERIC_ERRORS[status] ?? (status >= 500 ? 'Internal error' : 'Bad request') };
 }
 
-/**
- * A response handed to the adapter that keeps its status and body, so that we, not the adapter, decide
- * what goes back: error bodies are replaced by a generic message (never exception text).
- */
-class BufferedResponse {
-  statusCode = 200;
-  body: unknown;
-  headers: Record<string, unknown> = {};
-  ended = false;
-  socket: unknown;
-  constructor(socket: unknown) {
-    this.socket = socket;
-  }
-  status(code: number): this {
-    this.statusCode = code;
-    return this;
-  }
-  header(name: string, value: unknown): this {
-    this.headers[name] = value;
-    return this;
-  }
-  send(body: unknown): this {
-    this.body = body;
-    return this;
-  }
-  end(): this {
-    this.ended = true;
-    return this;
-  }
-}
-
 /** Builds the restify server: /api/messages, /healthz and, in development, the local chat page. */
 export function createServer(deps: ServerDeps): Server {
   const { adapter, logic, logger } = deps;
@@ -97,24 +68,24 @@ export function createServer(deps: ServerDeps): Server {
       return;
     }
     inFlight++;
-    const buffered = new BufferedResponse(req.socket);
+    let answer: ActivityAnswer;
     try {
-      await adapter.process(req, buffered as unknown as BotResponse, logic);
+      answer = await adapter.processBody(req.body, req.headers.authorization ?? '', logic);
     } catch (err) {
       // Validation failures of the activity shape end here: a client error, never a crash.
       logger.warn({ err }, 'activity rejected');
-      buffered.status(400);
-      buffered.body = undefined;
+      answer = { status: 400 };
     } finally {
       inFlight--;
     }
     // An invoke the bot does not implement is answered 501 by botbuilder: it is the caller's error, not ours
     // (5xx stays for our own failures, which monitoring alarms on).
-    const status = buffered.statusCode === 501 ? 400 : buffered.statusCode;
+    const status = answer.status === 501 ? 400 : answer.status;
     if (status >= 400) {
       res.send(status, genericBody(status));
-    } else if (buffered.body !== undefined && buffered.body !== null && buffered.body !== '') {
-      res.send(status, buffered.body);
+    } else if (answer.body) {
+      // botbuilder writes an invoke response's body only when it is truthy.
+      res.send(status, answer.body);
     } else {
       res.send(status);
     }

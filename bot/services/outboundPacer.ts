@@ -20,6 +20,9 @@ export interface OutboundPacerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** How often, at most, the pacer forgets conversations with no send left in any window. */
+const SWEEP_INTERVAL_MS = 1_000;
+
 /**
  * Paces the bot's own sends per conversation under sliding-window limits (Teams: 7/s and 60 per 30 s).
  * @remarks Slots are reserved in call order, so a conversation's messages keep their order and concurrent
@@ -34,6 +37,8 @@ export class OutboundPacer {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly horizonMs: number;
+  /** When the last sweep of finished conversations ran (ms since the epoch). */
+  private sweptAt = -Infinity;
 
   constructor(options: OutboundPacerOptions = {}) {
     this.limits = options.limits ?? TEAMS_CONVERSATION_LIMITS;
@@ -62,7 +67,9 @@ export class OutboundPacer {
 
   /** Reserves the earliest instant at which `n` more sends fit every limit, not before earlier reservations. */
   private reserve(key: string, n: number, now: number): number {
-    if (this.reserved.size > 1000) this.forgetOld(now);
+    // At most one sweep a second: sweeping on every send once a thousand conversations are on record walked the
+    // whole map each time (thousands of entries at saturation, when every intake is a new conversation).
+    if (this.reserved.size > 1000 && now - this.sweptAt >= SWEEP_INTERVAL_MS) this.forgetOld(now);
     const times = (this.reserved.get(key) ?? []).filter((t) => t > now - this.horizonMs);
     let at = Math.max(now, times.length ? times[times.length - 1] : now);
     for (let moved = true; moved; ) {
@@ -88,8 +95,10 @@ export class OutboundPacer {
   }
 
   private forgetOld(now: number): void {
-    for (const [key, times] of this.reserved) {
-      if (!times.length || times[times.length - 1] <= now - this.horizonMs) this.reserved.delete(key);
-    }
+    this.sweptAt = now;
+    const cutoff = now - this.horizonMs;
+    this.reserved.forEach((times, key) => {
+      if (!times.length || times[times.length - 1]! <= cutoff) this.reserved.delete(key);
+    });
   }
 }

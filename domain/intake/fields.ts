@@ -122,8 +122,20 @@ function canonicalLocalPart(local: string): string {
 export function isSharedMailbox(email: string, localParts: readonly string[] = DEFAULT_SHARED_MAILBOX_LOCAL_PARTS): boolean {
   const at = email.lastIndexOf('@');
   if (at <= 0) return false;
-  const local = canonicalLocalPart(email.slice(0, at));
-  return localParts.some((part) => canonicalLocalPart(part) === local);
+  return canonicalLocalParts(localParts).has(canonicalLocalPart(email.slice(0, at)));
+}
+
+/** The canonical forms of a list of local parts, computed once per list (the list is canonicalized on every check otherwise). */
+const canonicalLists = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function canonicalLocalParts(localParts: readonly string[]): ReadonlySet<string> {
+  let set = canonicalLists.get(localParts);
+  if (!set) {
+    set = new Set(localParts.map(canonicalLocalPart));
+    // A frozen list cannot change behind the cache; any other list is canonicalized on each call, as before.
+    if (Object.isFrozen(localParts)) canonicalLists.set(localParts, set);
+  }
+  return set;
 }
 
 const text = (missing: ValidationCode = 'required') =>

@@ -262,6 +262,20 @@ describe('shared mailboxes', () => {
     expect(isSharedMailbox('info@example.ca', ['dma'])).toBe(false);
     expect(isSharedMailbox('DMA2@example.ca', ['dma'])).toBe(true);
   });
+
+  it('answers the same with a frozen list (its canonical forms kept) as with the same list unfrozen, for any address', () => {
+    const local = fc.stringMatching(/^[a-zA-Zéèà0-9._+-]{0,14}$/);
+    fc.assert(
+      fc.property(fc.array(local, { maxLength: 6 }), fc.oneof(local, fc.constantFrom(...DEFAULT_SHARED_MAILBOX_LOCAL_PARTS)), (parts, candidate) => {
+        const frozen = Object.freeze([...parts, 'info']);
+        const email = `${candidate}@example.ca`;
+        expect(isSharedMailbox(email, frozen)).toBe(isSharedMailbox(email, [...frozen]));
+        expect(isSharedMailbox(email, frozen)).toBe(isSharedMailbox(email, [...frozen]));
+        expect(isSharedMailbox(email)).toBe(isSharedMailbox(email, [...DEFAULT_SHARED_MAILBOX_LOCAL_PARTS]));
+      }),
+      { numRuns: 500, seed: 5 },
+    );
+  });
 });
 
 describe('triage', () => {
