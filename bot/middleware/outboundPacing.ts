@@ -6,8 +6,9 @@ const NOT_SENT = new Set<string>([ActivityTypes.InvokeResponse, ActivityTypes.Tr
 
 /**
  * Paces everything the bot sends, per conversation, under Teams' limits (botbuilder middleware).
- * @remarks Hooks `context.onSendActivities`, so replies, proactive messages sent through
- * `continueConversationAsync` and updates made with `sendActivities` are all counted.
+ * @remarks Hooks `context.onSendActivities`, so what a turn sends (replies, `sendActivities`, updates made through
+ * the turn context) is counted. The outbox's proactive posts (`ProactiveSender`) call the connector directly and are
+ * not paced here: each managers' card opens its own channel thread, and a requester gets a notice per change.
  */
 export class OutboundPacingMiddleware implements Middleware {
   constructor(private readonly pacer: OutboundPacer) {}
