@@ -5,24 +5,13 @@
  * `npx tsx bench/heapProfileSummary.ts FILE.heapprofile [top]`
  */
 import fs from 'node:fs';
+import { where } from './profileSource';
 
 interface HeapNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   selfSize: number;
   children: HeapNode[];
-}
-
-function where(url: string): string {
-  if (!url) return '(native)';
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/');
-    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-  }
-  if (url.startsWith('node:')) return url;
-  const m = /\/(bot|dialogs|domain|data|cards|generated|bench)\//.exec(url);
-  return m ? `app:${m[1]}` : url.replace(/^file:\/\//, '');
 }
 
 function main(): void {

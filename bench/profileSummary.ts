@@ -3,6 +3,7 @@
  * chosen functions. `npx tsx bench/profileSummary.ts FILE.cpuprofile [top]`
  */
 import fs from 'node:fs';
+import { where } from './profileSource';
 
 interface ProfileNode {
   id: number;
@@ -16,18 +17,6 @@ interface Profile {
   timeDeltas: number[];
   startTime: number;
   endTime: number;
-}
-
-function where(url: string): string {
-  if (!url) return '(native)';
-  const nm = url.lastIndexOf('node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/');
-    return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-  }
-  if (url.startsWith('node:')) return url;
-  const m = /\/(bot|dialogs|domain|data|cards|generated|bench)\//.exec(url);
-  return m ? `app:${m[1]}` : url.replace(/^file:\/\//, '');
 }
 
 function main(): void {
