@@ -32,6 +32,15 @@ export function answerBenchCommands(): void {
   let session: Session | undefined;
   const post = <T>(method: string, params?: object) =>
     new Promise<T>((resolve, reject) => session!.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))));
+  /** Stops a profiler of the session, writes its profile to `file`, closes the session and tells the parent. */
+  const stopAndWrite = (method: string, file: string, done: string) =>
+    void post<{ profile: unknown }>(method).then(({ profile }) => {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(profile));
+      session!.disconnect();
+      session = undefined;
+      process.send?.({ type: done, file });
+    });
   process.on('message', (m: { type?: string; file?: string }) => {
     if (m?.type === 'memory') {
       process.send?.({ type: 'memory', usage: process.memoryUsage(), gc: { ...gc } });
@@ -50,23 +59,9 @@ export function answerBenchCommands(): void {
       void post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
         .then(() => process.send?.({ type: 'heap-sampling-started' }));
     } else if (m?.type === 'heap-sampling-stop' && session && m.file) {
-      const file = m.file;
-      void post<{ profile: unknown }>('HeapProfiler.stopSampling').then(({ profile }) => {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, JSON.stringify(profile));
-        session!.disconnect();
-        session = undefined;
-        process.send?.({ type: 'heap-sampling-stopped', file });
-      });
+      stopAndWrite('HeapProfiler.stopSampling', m.file, 'heap-sampling-stopped');
     } else if (m?.type === 'profile-stop' && session && m.file) {
-      const file = m.file;
-      void post<{ profile: unknown }>('Profiler.stop').then(({ profile }) => {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, JSON.stringify(profile));
-        session!.disconnect();
-        session = undefined;
-        process.send?.({ type: 'profile-stopped', file });
-      });
+      stopAndWrite('Profiler.stop', m.file, 'profile-stopped');
     }
   });
 }

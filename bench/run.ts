@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const scenarios = values.scenario === 'all' ? ['storage', 'startup', 'turns'] : [values.scenario!];
   for (const s of scenarios) if (!['turns', 'storage', 'startup'].includes(s)) throw new Error(`unknown --scenario ${s}`);
   if (values.only && values.only !== 'echo' && values.only !== 'helpdesk') throw new Error('--only must be echo or helpdesk');
+  // Both profilers would share the bot's one inspector session: one at a time.
+  if (values.profile && values['heap-profile']) throw new Error('--profile and --heap-profile cannot be used in the same run');
   // The help-desk bot runs with the Node flags of `npm start` (heap limits) unless told otherwise.
   const botNodeOptions = values['bot-node-options'] ?? startScriptNodeFlags();
 
