@@ -1,15 +1,8 @@
 import type { SqlRunner } from '../../data/sql';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
+import { latch, tick } from '../helpers/async';
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
-
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-function latch(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
 
 const INSERT = 'INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)';
 

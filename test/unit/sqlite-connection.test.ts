@@ -1,21 +1,13 @@
 import { PrismaClient as SqliteClient } from '../../generated/prisma-sqlite/client';
 import { ConnectionGate, ConnectionWaitTimeout, SqliteConnection } from '../../data/sqliteConnection';
 import { createTestDatabase } from '../helpers/database';
+import { latch, tick } from '../helpers/async';
 
 type Db = Awaited<ReturnType<typeof createTestDatabase>>;
 
 async function pragma(db: Db, name: string): Promise<unknown> {
   const rows = await db.sql.query(`PRAGMA ${name}`);
   return Object.values(rows[0]!)[0];
-}
-
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-/** A promise and the function that settles it. */
-function latch(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
 }
 
 describe('SQLite connection (better-sqlite3, one connection for Prisma and the plain-SQL runner)', () => {

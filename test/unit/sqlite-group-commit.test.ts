@@ -2,14 +2,7 @@ import { PrismaClient as SqliteClient } from '../../generated/prisma-sqlite/clie
 import { ConnectionWaitTimeout, SqliteConnection } from '../../data/sqliteConnection';
 import type { SqlRunner } from '../../data/sql';
 import { createTestDatabase } from '../helpers/database';
-
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
-function latch(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
+import { latch, tick } from '../helpers/async';
 
 const INSERT = 'INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?)';
 const INCREMENT = 'UPDATE "reference_counters" SET "last" = "last" + 1 WHERE "year" = ?';
