@@ -1,5 +1,6 @@
 import type { DbTx } from './db';
-import { readSqlDate, sqlRunnerOf, type SqlRunner } from './sql';
+import { rowMapper } from './rowMapping';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** A team the bot is installed in, as stored. */
 export interface TeamInstallationRecord {
@@ -14,8 +15,16 @@ export interface TeamInstallationRecord {
   updatedAt: Date;
 }
 
-const FIND = `SELECT "team_id" AS "teamId", "channel_id" AS "channelId", "service_url" AS "serviceUrl", "tenant_id" AS "tenantId",
-  "reference", "installed_at" AS "installedAt", "updated_at" AS "updatedAt" FROM "team_installations" WHERE "team_id" = ?`;
+const INSTALLATION_ROW = rowMapper<TeamInstallationRecord>({
+  teamId: ['team_id', 'string', false],
+  channelId: ['channel_id', 'string', false],
+  serviceUrl: ['service_url', 'string', false],
+  tenantId: ['tenant_id', 'string', true],
+  reference: ['reference', 'string', false],
+  installedAt: ['installed_at', 'date', false],
+  updatedAt: ['updated_at', 'date', false],
+});
+const FIND = `SELECT ${INSTALLATION_ROW.columns} FROM "team_installations" WHERE "team_id" = ?`;
 
 /** Stores where the bot is installed in teams (for posting new cards to their channels). */
 export class TeamInstallationRepository {
@@ -37,8 +46,8 @@ export class TeamInstallationRepository {
   /** The team's record, or null. Plain SQL when the client has a runner (once per managers' card posted). */
   async find(teamId: string): Promise<TeamInstallationRecord | null> {
     if (this.sql) {
-      const [row] = await this.sql.query<Omit<TeamInstallationRecord, 'installedAt' | 'updatedAt'> & { installedAt: unknown; updatedAt: unknown }>(FIND, [teamId]);
-      return row ? { ...row, installedAt: readSqlDate(row.installedAt)!, updatedAt: readSqlDate(row.updatedAt)! } : null;
+      const [row] = await this.sql.query(FIND, [teamId]);
+      return row ? INSTALLATION_ROW.map(row) : null;
     }
     return this.db.teamInstallation.findUnique({ where: { teamId } });
   }
