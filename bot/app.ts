@@ -1,4 +1,5 @@
-import { ConversationState, UserState, type Storage } from 'botbuilder';
+import { ConversationState, UserState, type Storage, type TurnContext } from 'botbuilder';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AccessLogRepository } from '../data/accessLogRepository';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
@@ -23,6 +24,9 @@ import type { RouterMemory } from '../dialogs/router';
 import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirectLine } from './localChat';
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
+import { TurnPreludeMiddleware } from './middleware/turnPrelude';
+import { RateLimiterSqlStore } from './middleware/userRateLimit';
+import { TurnPreludeRepository } from '../data/turnPreludeRepository';
 import { installSecurity, type Security } from './security';
 import { createServer, listen, type RunningServer } from './server';
 import { DeadlineSweep } from './managers/deadlineSweep';
@@ -89,6 +93,8 @@ export interface BuiltBot {
   teams: TeamChannels;
   managers: ManagerService;
   handoff: HandoffService;
+  /** The state keys the bot loads in a turn (conversation, user), for the turn prelude. */
+  stateKeys: (context: TurnContext) => string[];
 }
 
 /**
@@ -176,7 +182,13 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff };
+  // The keys HelpdeskBot.run loads, for the turn prelude: none when the activity lacks what run() needs to load.
+  const stateKeys = (context: TurnContext): string[] => {
+    const a = context.activity;
+    if (!a.conversation?.id || !a.from?.id || !a.channelId) return [];
+    return [conversationState.getStorageKey(context), userState.getStorageKey(context)].filter((k): k is string => !!k);
+  };
+  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff, stateKeys };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -186,11 +198,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
+  const storage = new DatabaseStorage(db.prisma);
+  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff, stateKeys } = buildBot(config, db, logger, options.clock, storage);
   const adapter = createAdapter(config, logger, options.adapterOverrides);
+  // On PostgreSQL a turn's opening statements go in one round trip; its middleware comes first and fills in for the
+  // duplicate-delivery claim, the rate-limit count and the state read (limiter set below, before the first turn).
+  let limiter: RateLimiterAbstract | undefined;
+  if (db.provider === 'postgresql') {
+    adapter.use(
+      new TurnPreludeMiddleware({
+        repository: new TurnPreludeRepository(db.sql),
+        storage,
+        limiter: () => (limiter instanceof RateLimiterSqlStore ? limiter : undefined),
+        stateKeys,
+        clock: options.clock,
+      }),
+    );
+  }
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
   const security = installSecurity({ adapter, db, config, logger, clock: options.clock });
+  limiter = security.limiter;
   const clock = options.clock ?? (() => new Date());
-  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock);
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
     botAppId: config.MicrosoftAppId ?? '',
     requestTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,

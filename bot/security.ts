@@ -1,4 +1,5 @@
 import type { CloudAdapter } from 'botbuilder';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Database } from '../data/db';
 import { RetentionRepository } from '../data/retentionRepository';
 import { resolveLang } from '../domain/i18n';
@@ -22,6 +23,8 @@ export interface SecurityDeps {
 /** What {@link installSecurity} started. */
 export interface Security {
   retention: RetentionSchedule;
+  /** The per-user limiter of incoming messages (the turn prelude counts for it on PostgreSQL). */
+  limiter: RateLimiterAbstract;
   /** Stops the retention schedule (waits for a sweep in progress). */
   stop(): Promise<void>;
 }
@@ -34,18 +37,13 @@ export interface Security {
 export function installSecurity({ adapter, db, config, logger, clock }: SecurityDeps): Security {
   adapter.use(new TurnLogMiddleware(logger));
   adapter.use(new OutboundPacingMiddleware(new OutboundPacer()));
-  adapter.use(
-    new UserRateLimitMiddleware(
-      createUserRateLimiter(db.prisma, { points: config.USER_MESSAGES_PER_MINUTE, windowSeconds: 60 }),
-      logger,
-      resolveLang(config.DEFAULT_LOCALE),
-    ),
-  );
+  const limiter = createUserRateLimiter(db.prisma, { points: config.USER_MESSAGES_PER_MINUTE, windowSeconds: 60 });
+  adapter.use(new UserRateLimitMiddleware(limiter, logger, resolveLang(config.DEFAULT_LOCALE)));
   const policy = new RetentionPolicy(
     new RetentionRepository(db.prisma),
     { retentionDays: config.RETENTION_DAYS, idleConversationDays: config.IDLE_CONVERSATION_DAYS },
     clock,
   );
   const retention = startRetentionSchedule(() => policy.sweep(), config.RETENTION_SWEEP_MINUTES * 60_000, logger);
-  return { retention, stop: () => retention.stop() };
+  return { retention, limiter, stop: () => retention.stop() };
 }

@@ -13,6 +13,19 @@ export interface RateLimitCount {
  * ≥ 3.35, PostgreSQL) starts a new window when the stored one has ended and adds to it otherwise, atomically, so
  * concurrent messages on several instances are all counted. Expired rows are deleted by the retention sweep.
  */
+/**
+ * The counting half of a consume, after the row to insert: an ended window (expire <= now) restarts with this message's
+ * points and a new expiry; otherwise points add up and the expiry stays. Both SET expressions read the row as it was
+ * before the update. Parameters: now, now. Also used by the turn prelude (data/turnPreludeRepository.ts).
+ */
+export const CONSUME_ON_CONFLICT = (() => {
+  const ended = `("rate_limits"."expire" IS NOT NULL AND "rate_limits"."expire" <= ?)`;
+  return `ON CONFLICT ("key") DO UPDATE SET
+        "points" = CASE WHEN ${ended} THEN excluded."points" ELSE "rate_limits"."points" + excluded."points" END,
+        "expire" = CASE WHEN ${ended} THEN excluded."expire" ELSE "rate_limits"."expire" END
+      RETURNING "points", "expire"`;
+})();
+
 export class RateLimitRepository {
   private readonly consumeSql: string;
   private readonly setSql: string;
@@ -20,14 +33,8 @@ export class RateLimitRepository {
 
   constructor(private readonly sql: SqlRunner) {
     const returning = 'RETURNING "points", "expire"';
-    // An ended window (expire <= now) restarts with this message's points and a new expiry; otherwise points add up
-    // and the expiry stays. Both SET expressions read the row as it was before the update.
-    const ended = `("rate_limits"."expire" IS NOT NULL AND "rate_limits"."expire" <= ?)`;
     this.consumeSql = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
-      ON CONFLICT ("key") DO UPDATE SET
-        "points" = CASE WHEN ${ended} THEN excluded."points" ELSE "rate_limits"."points" + excluded."points" END,
-        "expire" = CASE WHEN ${ended} THEN excluded."expire" ELSE "rate_limits"."expire" END
-      ${returning}`;
+      ${CONSUME_ON_CONFLICT}`;
     this.setSql = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
       ON CONFLICT ("key") DO UPDATE SET "points" = excluded."points", "expire" = excluded."expire"
       ${returning}`;
@@ -62,7 +69,8 @@ export class RateLimitRepository {
   }
 }
 
-function toCount(row: { points: number; expire: unknown } | undefined): RateLimitCount {
+/** A counter as the database returns it (points may come back as a string from a bigint). */
+export function toCount(row: { points: number; expire: unknown } | undefined): RateLimitCount {
   if (!row) throw new Error('rate_limits: the upsert returned no row');
   return { points: Number(row.points), expire: readSqlDate(row.expire) };
 }

@@ -1,5 +1,6 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
 import type { ProcessedActivityRepository } from '../../data/processedActivityRepository';
+import { turnPreludeOf } from './turnPreludeState';
 
 const CLAIM_KEY = Symbol('duplicateDeliveryKey');
 
@@ -21,7 +22,10 @@ export class DuplicateDeliveryMiddleware implements Middleware {
     const a = context.activity;
     const key = a.type === 'message' || a.type === 'invoke' ? deliveryKey(context) : undefined;
     if (!key) return next();
-    if (!(await this.repo.claim(key))) {
+    // Claimed already by the turn prelude's opening statement when there is one (PostgreSQL).
+    const prelude = turnPreludeOf(context);
+    const claimed = prelude?.claimKey === key ? prelude.claimed : this.repo.claim(key);
+    if (!(await claimed)) {
       if (a.type === 'invoke') {
         await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: '' } } });
       }

@@ -13,6 +13,7 @@ import { RateLimitRepository, type RateLimitCount } from '../../data/rateLimitRe
 import { sqlRunnerOf } from '../../data/sql';
 import { resolveLang, translator, type Lang } from '../../domain/i18n';
 import type { Logger } from '../logger';
+import { turnPreludeOf } from './turnPreludeState';
 
 /** How many messages (and card actions) one user may send per window. */
 export interface UserRateLimitSettings {
@@ -33,11 +34,22 @@ export class RateLimiterSqlStore extends RateLimiterStoreAbstract {
     super({ ...opts, storeClient: counters });
   }
 
-  /** Counts `points` (or, forced, sets them) for a window of `msDuration` (0: no expiry). */
-  _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false): Promise<RateLimitCount> {
+  /**
+   * Counts `points` (or, forced, sets them) for a window of `msDuration` (0: no expiry).
+   * @remarks A consume whose options carry `counted` (the turn prelude already counted this message in its opening
+   * statement, see bot/middleware/turnPrelude.ts) takes that result instead of counting again.
+   */
+  _upsert(rlKey: string, points: number, msDuration: number, forceExpire = false, options?: { counted?: { key: string; result: Promise<RateLimitCount> } }): Promise<RateLimitCount> {
+    const counted = options?.counted;
+    if (counted && counted.key === rlKey && !forceExpire) return counted.result;
     const now = new Date();
     const expire = msDuration > 0 ? new Date(now.getTime() + msDuration) : null;
     return forceExpire ? this.counters.set(rlKey, points, expire) : this.counters.consume(rlKey, points, now, expire);
+  }
+
+  /** True while the limiter refuses the key from memory, without asking the database (see `inMemoryBlockOnConsumed`). */
+  isBlockedInMemory(rlKey: string): boolean {
+    return (this as unknown as { getInMemoryBlockMsBeforeExpire(k: string): number }).getInMemoryBlockMsBeforeExpire(rlKey) > 0;
   }
 
   _get(rlKey: string): Promise<RateLimitCount | null> {
@@ -113,7 +125,8 @@ export class UserRateLimitMiddleware implements Middleware {
 
     let refused: RateLimiterRes | undefined;
     try {
-      await this.limiter.consume(key);
+      const counted = turnPreludeOf(context)?.count;
+      await this.limiter.consume(key, 1, counted ? { counted } : undefined);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) {
         this.logger.warn({ err }, 'rate limiter unavailable; message let through');

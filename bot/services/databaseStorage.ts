@@ -18,21 +18,66 @@ interface PendingRead {
 export class DatabaseStorage implements Storage {
   private readonly repo: BotStateRepository;
   private pending: PendingRead[] = [];
+  /** Reads already under way for a turn (see {@link prime}), per key, oldest first. */
+  private readonly primed = new Map<string, Promise<StateRow | null>[]>();
 
   constructor(db: DbTx) {
     this.repo = new BotStateRepository(db);
   }
 
+  /**
+   * Hands the next read of `key` a row already being read (the turn prelude reads a turn's state with its other
+   * opening statements, in one round trip); returns the function that withdraws it if nobody took it.
+   * @remarks A read takes the oldest primed row of its key: concurrent turns of one conversation each prime and each
+   * read once, and any of their rows is as fresh as a read of its own would have been (eTags still guard the writes).
+   */
+  prime(key: string, row: Promise<StateRow | null>): () => void {
+    // A rejected prelude is reported by the read that takes it; one nobody takes must not surface as unhandled.
+    row.catch(() => undefined);
+    let list = this.primed.get(key);
+    if (!list) this.primed.set(key, (list = []));
+    list.push(row);
+    return () => {
+      const current = this.primed.get(key);
+      const i = current ? current.indexOf(row) : -1;
+      if (i < 0) return;
+      current!.splice(i, 1);
+      if (current!.length === 0) this.primed.delete(key);
+    };
+  }
+
+  private takePrimed(key: string): Promise<StateRow | null> | undefined {
+    const list = this.primed.get(key);
+    if (!list) return undefined;
+    const row = list.shift();
+    if (list.length === 0) this.primed.delete(key);
+    return row;
+  }
+
   async read(keys: string[]): Promise<StoreItems> {
     if (!Array.isArray(keys)) throw new TypeError('Keys are required when reading');
     if (keys.length === 0) return {};
-    const rows = await new Promise<Map<string, StateRow>>((resolve, reject) => {
-      if (this.pending.length === 0) process.nextTick(() => void this.flushReads());
-      this.pending.push({ keys, resolve, reject });
-    });
+    let rows: Map<string, StateRow> | undefined;
+    let rest = keys;
+    if (this.primed.size > 0) {
+      const taken = keys.map((key) => this.takePrimed(key));
+      if (taken.some((t) => t !== undefined)) {
+        rows = new Map();
+        for (const row of await Promise.all(taken)) if (row) rows.set(row.key, row);
+        rest = keys.filter((_, i) => taken[i] === undefined);
+      }
+    }
+    if (rest.length > 0) {
+      const read = await new Promise<Map<string, StateRow>>((resolve, reject) => {
+        if (this.pending.length === 0) process.nextTick(() => void this.flushReads());
+        this.pending.push({ keys: rest, resolve, reject });
+      });
+      if (rows) for (const key of rest) { const row = read.get(key); if (row) rows.set(key, row); }
+      else rows = read;
+    }
     const items: StoreItems = {};
     for (const key of keys) {
-      const row = rows.get(key);
+      const row = rows!.get(key);
       if (row) items[key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
     }
     return items;
