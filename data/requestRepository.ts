@@ -181,8 +181,9 @@ export class RequestRepository {
     formatReference: (year: number, n: number) => string,
     alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
   ): Promise<{ request: RequestRecord; created: boolean }> {
-    const existing = await this.findByIdempotencyKey(input.idempotencyKey);
-    if (existing) return { request: existing, created: false };
+    // No look-up first: the unique idempotency key refuses a second filing, whose whole transaction (its yearly number
+    // included) then rolls back, and the first filing is read below. A confirmation arrives once in the usual case, so
+    // this saves a query per filing; a repeated one costs a rolled-back transaction instead.
     const year = now.getUTCFullYear();
     try {
       if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, alsoInTransaction), created: true };

@@ -83,6 +83,18 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
     expect(await db.prisma.accessRequest.count({ where: { idempotencyKey: 'double-tap' } })).toBe(1);
   });
 
+  test('when the same card is confirmed again later, then the first filing is returned and no yearly number is used up', async () => {
+    for (const repo of [sqlRepo, prismaRepo]) {
+      const key = `again-${repo === sqlRepo ? 'sql' : 'prisma'}`;
+      const first = await repo.file(input(key), NOW, reference);
+      const again = await repo.file(input(key, { lastName: 'Autre' }), NOW, reference);
+      expect(again).toEqual({ request: first.request, created: false });
+      const next = await repo.file(input(`${key}-next`), NOW, reference);
+      expect(Number(next.request.reference.slice(-5))).toBe(Number(first.request.reference.slice(-5)) + 1);
+      expect(await db.prisma.requestEvent.count({ where: { requestId: first.request.id } })).toBe(1);
+    }
+  });
+
   test('when filings run concurrently, then every reference is distinct and consecutive', async () => {
     const filed = await Promise.all(Array.from({ length: 12 }, (_, i) => sqlRepo.file(input(`burst-${i}`), NOW, reference)));
     const numbers = filed.map((f) => Number(f.request.reference.slice(-5))).sort((x, y) => x - y);
