@@ -201,10 +201,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   const storage = new DatabaseStorage(db.prisma);
   const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff, stateKeys } = buildBot(config, db, logger, options.clock, storage);
   const adapter = createAdapter(config, logger, options.adapterOverrides);
-  // On PostgreSQL a turn's opening statements go in one round trip; its middleware comes first and fills in for the
-  // duplicate-delivery claim, the rate-limit count and the state read (limiter set below, before the first turn).
+  // A turn's opening statements go together (one round trip on PostgreSQL, one group-commit entry on SQLite): its
+  // middleware comes first and fills in for the duplicate-delivery claim, the rate-limit count and the state read
+  // (the limiter is set below, before the first turn).
   let limiter: RateLimiterAbstract | undefined;
-  if (db.provider === 'postgresql') {
+  if (db.provider === 'postgresql' || db.sql.together) {
     adapter.use(
       new TurnPreludeMiddleware({
         repository: new TurnPreludeRepository(db.sql),

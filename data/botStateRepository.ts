@@ -17,6 +17,11 @@ export class StateConflictError extends Error {
   }
 }
 
+/** Reads the state items of n keys (parameters: the keys). */
+export function selectStateSql(n: number): string {
+  return `SELECT "key", "data", "etag" FROM "bot_state_items" WHERE "key" IN (${placeholders(n)})`;
+}
+
 const UPSERT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?)
   ON CONFLICT ("key") DO UPDATE SET "data" = excluded."data", "etag" = excluded."etag", "updated_at" = excluded."updated_at"`;
 const UPDATE_IF_ETAG = `UPDATE "bot_state_items" SET "data" = ?, "etag" = ?, "updated_at" = ? WHERE "key" = ? AND "etag" = ?`;
@@ -38,10 +43,7 @@ export class BotStateRepository {
   async readMany(keys: string[]): Promise<StateRow[]> {
     if (keys.length === 0) return [];
     if (this.sql) {
-      return this.sql.query<StateRow & Record<string, unknown>>(
-        `SELECT "key", "data", "etag" FROM "bot_state_items" WHERE "key" IN (${placeholders(keys.length)})`,
-        keys,
-      );
+      return this.sql.query<StateRow & Record<string, unknown>>(selectStateSql(keys.length), keys);
     }
     return this.db.botStateItem.findMany({ where: { key: { in: keys } }, select: { key: true, data: true, etag: true } });
   }

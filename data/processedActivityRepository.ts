@@ -1,6 +1,9 @@
 import type { DbTx } from './db';
 import { sqlRunnerOf, type SqlRunner } from './sql';
 
+/** Claims a delivery key (parameters: key, now); changes one row when it was not claimed before. */
+export const CLAIM_SQL = 'INSERT INTO "processed_activities" ("key", "created_at") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING';
+
 /**
  * Remembers which incoming activities were handled, so a duplicate delivery is processed once.
  * @remarks Claimed on every turn: plain SQL ({@link SqlRunner}) on a client opened by `openDatabase`, Prisma otherwise.
@@ -15,10 +18,7 @@ export class ProcessedActivityRepository {
   /** Records the key; returns false when it was already recorded (a duplicate delivery). */
   async claim(key: string, now = new Date()): Promise<boolean> {
     if (this.sql) {
-      const inserted = await this.sql.execute(
-        'INSERT INTO "processed_activities" ("key", "created_at") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING',
-        [key, now],
-      );
+      const inserted = await this.sql.execute(CLAIM_SQL, [key, now]);
       return inserted === 1;
     }
     try {

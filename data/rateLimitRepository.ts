@@ -26,6 +26,10 @@ export const CONSUME_ON_CONFLICT = (() => {
       RETURNING "points", "expire"`;
 })();
 
+/** Adds points to a counter (parameters: key, points, new expiry, now, now) and returns it; see {@link RateLimitRepository.consume}. */
+export const CONSUME_SQL = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
+      ${CONSUME_ON_CONFLICT}`;
+
 export class RateLimitRepository {
   private readonly consumeSql: string;
   private readonly setSql: string;
@@ -33,8 +37,7 @@ export class RateLimitRepository {
 
   constructor(private readonly sql: SqlRunner) {
     const returning = 'RETURNING "points", "expire"';
-    this.consumeSql = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
-      ${CONSUME_ON_CONFLICT}`;
+    this.consumeSql = CONSUME_SQL;
     this.setSql = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)
       ON CONFLICT ("key") DO UPDATE SET "points" = excluded."points", "expire" = excluded."expire"
       ${returning}`;

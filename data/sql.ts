@@ -25,6 +25,20 @@ export interface SqlRunner {
    * throws: nested transactions are not supported.
    */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * SQLite only (undefined elsewhere): runs `fn`'s statements one after the other, synchronously, as one entry of the
+   * runner's next group commit — a few statements that belong together cost one trip through the queue instead of
+   * one each, and `fn` can decide on a statement from the result of the one before.
+   * @remarks Each statement keeps its own outcome, as in autocommit: one that fails undoes only itself, and `fn`'s
+   * error rejects the returned promise after what ran before it is kept. Not atomic: use {@link transaction} for that.
+   */
+  together?<T>(fn: (sql: SyncSql) => T): Promise<T>;
+}
+
+/** Statements run synchronously, inside {@link SqlRunner.together}. */
+export interface SyncSql {
+  query<T extends Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): T[];
+  execute(sql: string, params?: readonly SqlValue[]): number;
 }
 
 const runners = new WeakMap<object, SqlRunner>();

@@ -20,7 +20,7 @@ export interface TurnPreludeDeps {
 /**
  * Sends a message's or card action's opening statements together, before the middlewares that need them run:
  * claim the delivery (duplicate-delivery middleware), count it for the user (rate limit), read the conversation's
- * and the user's state (the bot). Register it first. PostgreSQL only (see {@link TurnPreludeRepository}).
+ * and the user's state (the bot). Register it first. See {@link TurnPreludeRepository} for how each database runs them.
  * @remarks The middlewares keep their meaning and order: a duplicate is dropped before anything is counted, a user
  * the limiter already blocks in memory is not counted again, an error of the statement reaches whoever awaits that
  * part, as its own statement's error would have. Activities without a delivery key run without a prelude.

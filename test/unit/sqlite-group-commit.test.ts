@@ -107,6 +107,29 @@ describe('SQLite group commit (runner statements outside a transaction, committe
     expect(await last(5020)).toBe(3);
   });
 
+  test('when statements run together, then they run back to back in one entry of a batch, each decided on the one before, and a failure keeps what ran before it', async () => {
+    await sql.execute(INSERT, [5190, 1]);
+    const before = connection.groupCommitStats;
+    const results = await outcomes([
+      sql.execute(INCREMENT, [5190]),
+      sql.together!((s) => {
+        const inserted = s.execute('INSERT INTO "reference_counters" ("year", "last") VALUES (?, ?) ON CONFLICT ("year") DO NOTHING', [5190, 100]);
+        // Only when the first one changed nothing; what the other entry of the batch did before is seen.
+        if (inserted === 0) s.execute(INCREMENT, [5190]);
+        return s.query<{ last: number }>('SELECT "last" FROM "reference_counters" WHERE "year" = ?', [5190]);
+      }),
+      sql.together!((s) => {
+        s.execute(INSERT, [5191, 1]);
+        s.execute(INSERT, [5190, 1]); // unique key: fails, the insert of 5191 stays
+        return 'unreachable';
+      }),
+      sql.together!((s) => s.execute('COMMIT')),
+    ]);
+    expect(results).toEqual([1, [{ last: 3 }], expect.stringMatching(/^error: .*UNIQUE/), 'error: together: transaction control is not allowed']);
+    expect(connection.groupCommitStats.batches - before.batches).toBe(1);
+    expect(await years(5190, 5191)).toEqual([5190, 5191]);
+  });
+
   test('when 200 callers write at once, then every write is committed, in batches of at most 64', async () => {
     const before = connection.groupCommitStats;
     const results = await Promise.all(Array.from({ length: 200 }, (_, i) => sql.execute(INSERT, [6000 + i, i])));

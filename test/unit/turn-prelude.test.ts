@@ -15,123 +15,122 @@ type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
 const NOW = new Date('2026-11-23T15:00:00.000Z');
 const LATER = (ms: number) => new Date(NOW.getTime() + ms);
 
-// The prelude is one PostgreSQL statement (SQLite has no data-modifying CTEs); the priming of the storage is provider-free.
-const onPostgres = providersUnderTest().includes('postgresql') ? describe : describe.skip;
+for (const provider of providersUnderTest()) {
+  describe(`turn prelude: claim, count and state read together (${provider})`, () => {
+    let db: TestDb;
+    let prelude: TurnPreludeRepository;
+    let counters: RateLimitRepository;
+    let processed: ProcessedActivityRepository;
+    let seq = 0;
+    const key = (what: string) => `${what}-${++seq}`;
 
-onPostgres('turn prelude: claim, count and state read in one statement (PostgreSQL)', () => {
-  let db: TestDb;
-  let prelude: TurnPreludeRepository;
-  let counters: RateLimitRepository;
-  let processed: ProcessedActivityRepository;
-  let seq = 0;
-  const key = (what: string) => `${what}-${++seq}`;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('postgresql');
-    prelude = new TurnPreludeRepository(db.sql);
-    counters = new RateLimitRepository(db.sql);
-    processed = new ProcessedActivityRepository(db.prisma);
-  });
-  afterAll(async () => {
-    await db?.dispose();
-  });
-
-  test('a first delivery is claimed, counted from 1 with a new window, and its existing state items are read', async () => {
-    const states = new BotStateRepository(db.prisma);
-    const conversation = key('msteams/conversations/c');
-    const user = key('msteams/users/u');
-    await states.write(conversation, '{"dialogState":{"n":1}}');
-    const claimKey = key('claim');
-    const counter = key('rl');
-
-    const result = await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(60_000) }, stateKeys: [conversation, user], now: NOW });
-
-    expect(result.claimed).toBe(true);
-    expect(result.count).toEqual({ points: 1, expire: LATER(60_000) });
-    expect(result.rows.map((r) => [r.key, r.data])).toEqual([[conversation, '{"dialogState":{"n":1}}']]);
-    // What the separate statements would see now.
-    expect(await processed.claim(claimKey)).toBe(false);
-    expect(await counters.get(counter, NOW)).toEqual({ points: 1, expire: LATER(60_000) });
-  });
-
-  test('the same delivery again is not claimed and costs the user nothing, but the state is still read', async () => {
-    const claimKey = key('claim');
-    const counter = key('rl');
-    const conversation = key('msteams/conversations/c');
-    await new BotStateRepository(db.prisma).write(conversation, '{"a":1}');
-    await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(60_000) }, stateKeys: [conversation], now: NOW });
-
-    const again = await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(61_000) }, stateKeys: [conversation], now: LATER(1000) });
-
-    expect(again.claimed).toBe(false);
-    expect(again.count).toBeNull();
-    expect(again.rows).toHaveLength(1);
-    expect(await counters.get(counter, LATER(1000))).toEqual({ points: 1, expire: LATER(60_000) });
-  });
-
-  test('messages add up within the window, and the first one after it ends starts a new window, as the rate-limit upsert does', async () => {
-    const counter = key('rl');
-    const run = (at: Date) => prelude.run({ claimKey: key('claim'), count: { key: counter, points: 1, expire: new Date(at.getTime() + 60_000) }, stateKeys: [], now: at });
-    expect((await run(NOW)).count).toEqual({ points: 1, expire: LATER(60_000) });
-    expect((await run(LATER(10_000))).count).toEqual({ points: 2, expire: LATER(60_000) });
-    expect((await run(LATER(59_999))).count).toEqual({ points: 3, expire: LATER(60_000) });
-    expect((await run(LATER(60_000))).count).toEqual({ points: 1, expire: LATER(120_000) });
-  });
-
-  test('without counting and without state keys it only claims', async () => {
-    const claimKey = key('claim');
-    expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: true, count: null, rows: [] });
-    expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: false, count: null, rows: [] });
-  });
-
-  test('through the middlewares: a duplicate is dropped uncounted, an accepted message is counted once, and the bot reads the primed state without a query of its own', async () => {
-    const storage = new DatabaseStorage(db.prisma);
-    const limiter = new RateLimiterSqlStore(counters, { keyPrefix: 'user', points: 3, duration: 60, inMemoryBlockOnConsumed: 4 });
-    const adapter = new TestAdapter(async () => undefined);
-    const ran: string[] = [];
-    adapter.use(
-      new TurnPreludeMiddleware({
-        repository: prelude,
-        storage,
-        limiter: () => limiter,
-        stateKeys: (context) => [`msteams/conversations/${context.activity.conversation.id}`],
-        clock: () => NOW,
-      }),
-    );
-    adapter.use(new DuplicateDeliveryMiddleware(processed));
-    adapter.use(new UserRateLimitMiddleware(limiter, createLogger('silent')));
-    const conversationId = key('conv');
-    await new BotStateRepository(db.prisma).write(`msteams/conversations/${conversationId}`, '{"seen":true}');
-    const aadObjectId = key('aad');
-    const readSpy = jest.spyOn(BotStateRepository.prototype, 'readMany');
-    const activity = (id: string): Partial<Activity> => ({
-      type: ActivityTypes.Message,
-      id,
-      channelId: 'msteams',
-      text: 'bonjour',
-      conversation: { id: conversationId } as Activity['conversation'],
-      from: { id: 'user-1', aadObjectId } as Activity['from'],
-      recipient: { id: 'bot' } as Activity['recipient'],
-      serviceUrl: 'https://smba.example/',
+    beforeAll(async () => {
+      db = await createTestDatabase(provider);
+      prelude = new TurnPreludeRepository(db.sql);
+      counters = new RateLimitRepository(db.sql);
+      processed = new ProcessedActivityRepository(db.prisma);
     });
-    const turn = (id: string) =>
-      adapter.processActivity(activity(id), async (context: TurnContext) => {
-        const items = await storage.read([`msteams/conversations/${conversationId}`]);
-        ran.push(`${context.activity.id}:${JSON.stringify((items[`msteams/conversations/${conversationId}`] as { seen?: boolean })?.seen)}`);
+    afterAll(async () => {
+      await db?.dispose();
+    });
+
+    test('a first delivery is claimed, counted from 1 with a new window, and its existing state items are read', async () => {
+      const states = new BotStateRepository(db.prisma);
+      const conversation = key('msteams/conversations/c');
+      const user = key('msteams/users/u');
+      await states.write(conversation, '{"dialogState":{"n":1}}');
+      const claimKey = key('claim');
+      const counter = key('rl');
+
+      const result = await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(60_000) }, stateKeys: [conversation, user], now: NOW });
+
+      expect(result.claimed).toBe(true);
+      expect(result.count).toEqual({ points: 1, expire: LATER(60_000) });
+      expect(result.rows.map((r) => [r.key, r.data])).toEqual([[conversation, '{"dialogState":{"n":1}}']]);
+      // What the separate statements would see now.
+      expect(await processed.claim(claimKey)).toBe(false);
+      expect(await counters.get(counter, NOW)).toEqual({ points: 1, expire: LATER(60_000) });
+    });
+
+    test('the same delivery again is not claimed and costs the user nothing, but the state is still read', async () => {
+      const claimKey = key('claim');
+      const counter = key('rl');
+      const conversation = key('msteams/conversations/c');
+      await new BotStateRepository(db.prisma).write(conversation, '{"a":1}');
+      await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(60_000) }, stateKeys: [conversation], now: NOW });
+
+      const again = await prelude.run({ claimKey, count: { key: counter, points: 1, expire: LATER(61_000) }, stateKeys: [conversation], now: LATER(1000) });
+
+      expect(again.claimed).toBe(false);
+      expect(again.count).toBeNull();
+      expect(again.rows).toHaveLength(1);
+      expect(await counters.get(counter, LATER(1000))).toEqual({ points: 1, expire: LATER(60_000) });
+    });
+
+    test('messages add up within the window, and the first one after it ends starts a new window, as the rate-limit upsert does', async () => {
+      const counter = key('rl');
+      const run = (at: Date) => prelude.run({ claimKey: key('claim'), count: { key: counter, points: 1, expire: new Date(at.getTime() + 60_000) }, stateKeys: [], now: at });
+      expect((await run(NOW)).count).toEqual({ points: 1, expire: LATER(60_000) });
+      expect((await run(LATER(10_000))).count).toEqual({ points: 2, expire: LATER(60_000) });
+      expect((await run(LATER(59_999))).count).toEqual({ points: 3, expire: LATER(60_000) });
+      expect((await run(LATER(60_000))).count).toEqual({ points: 1, expire: LATER(120_000) });
+    });
+
+    test('without counting and without state keys it only claims', async () => {
+      const claimKey = key('claim');
+      expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: true, count: null, rows: [] });
+      expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: false, count: null, rows: [] });
+    });
+
+    test('through the middlewares: a duplicate is dropped uncounted, an accepted message is counted once, and the bot reads the primed state without a query of its own', async () => {
+      const storage = new DatabaseStorage(db.prisma);
+      const limiter = new RateLimiterSqlStore(counters, { keyPrefix: 'user', points: 3, duration: 60, inMemoryBlockOnConsumed: 4 });
+      const adapter = new TestAdapter(async () => undefined);
+      const ran: string[] = [];
+      adapter.use(
+        new TurnPreludeMiddleware({
+          repository: prelude,
+          storage,
+          limiter: () => limiter,
+          stateKeys: (context) => [`msteams/conversations/${context.activity.conversation.id}`],
+          clock: () => NOW,
+        }),
+      );
+      adapter.use(new DuplicateDeliveryMiddleware(processed));
+      adapter.use(new UserRateLimitMiddleware(limiter, createLogger('silent')));
+      const conversationId = key('conv');
+      await new BotStateRepository(db.prisma).write(`msteams/conversations/${conversationId}`, '{"seen":true}');
+      const aadObjectId = key('aad');
+      const readSpy = jest.spyOn(BotStateRepository.prototype, 'readMany');
+      const activity = (id: string): Partial<Activity> => ({
+        type: ActivityTypes.Message,
+        id,
+        channelId: 'msteams',
+        text: 'bonjour',
+        conversation: { id: conversationId } as Activity['conversation'],
+        from: { id: 'user-1', aadObjectId } as Activity['from'],
+        recipient: { id: 'bot' } as Activity['recipient'],
+        serviceUrl: 'https://smba.example/',
       });
-    try {
-      await turn('a1');
-      await turn('a1'); // Teams redelivers
-      await turn('a2');
-      expect(ran).toEqual(['a1:true', 'a2:true']);
-      expect(readSpy).not.toHaveBeenCalled();
-      const [counter] = await db.sql.query<{ points: number }>('SELECT "points" FROM "rate_limits" WHERE "key" LIKE ?', ['user:%']);
-      expect(Number(counter?.points)).toBe(2);
-    } finally {
-      readSpy.mockRestore();
-    }
+      const turn = (id: string) =>
+        adapter.processActivity(activity(id), async (context: TurnContext) => {
+          const items = await storage.read([`msteams/conversations/${conversationId}`]);
+          ran.push(`${context.activity.id}:${JSON.stringify((items[`msteams/conversations/${conversationId}`] as { seen?: boolean })?.seen)}`);
+        });
+      try {
+        await turn('a1');
+        await turn('a1'); // Teams redelivers
+        await turn('a2');
+        expect(ran).toEqual(['a1:true', 'a2:true']);
+        expect(readSpy).not.toHaveBeenCalled();
+        const [counter] = await db.sql.query<{ points: number }>('SELECT "points" FROM "rate_limits" WHERE "key" LIKE ?', ['user:%']);
+        expect(Number(counter?.points)).toBe(2);
+      } finally {
+        readSpy.mockRestore();
+      }
+    });
   });
-});
+}
 
 for (const provider of providersUnderTest()) {
   describe(`DatabaseStorage.prime on ${provider}`, () => {
