@@ -78,9 +78,15 @@ for (const provider of providersUnderTest()) {
 
     const enqueue = (orderingKey?: string) =>
       repo.enqueue<Payload>({ kind: 'test.kind', target: { type: 'conversation', conversationId: `a:c-${++seq}` }, payload: { n: seq }, orderingKey }, new Date());
+    /** `count` rows without ordering key, one after the other (so their ids follow the order of the list). */
+    async function enqueueMany(count: number): Promise<OutboxRecord[]> {
+      const rows: OutboxRecord[] = [];
+      for (let i = 0; i < count; i++) rows.push(await enqueue());
+      return rows;
+    }
 
     test('when more rows are due than the concurrency, then that many deliveries overlap and never more, and a freed slot takes the next row', async () => {
-      const rows = await Promise.all(Array.from({ length: 7 }, () => enqueue()));
+      const rows = await enqueueMany(7);
       const gates = new Map(rows.map((r) => [r.id, latch()]));
       const started: number[] = [];
       const inFlight = new InFlight();
@@ -144,7 +150,7 @@ for (const provider of providersUnderTest()) {
     test('when a row of an ordering key is retried, then the rows behind it wait while the other rows go out', async () => {
       const first = await enqueue('request:9');
       const second = await enqueue('request:9');
-      const free = await Promise.all([enqueue(), enqueue()]);
+      const free = await enqueueMany(2);
       const delivered: number[] = [];
       const dispatcher = dispatcherOf(repo, {
         deliver: async (m) => {
@@ -177,7 +183,7 @@ for (const provider of providersUnderTest()) {
     test('when one row hangs until its timeout and another fails for good, then the other rows are delivered meanwhile', async () => {
       const hanging = await enqueue();
       const refused = await enqueue();
-      const fine = await Promise.all(Array.from({ length: 5 }, () => enqueue()));
+      const fine = await enqueueMany(5);
       const sent: number[] = [];
       const heard: number[] = [];
       const dispatcher = dispatcherOf(repo, {
@@ -205,7 +211,7 @@ for (const provider of providersUnderTest()) {
     });
 
     test('when the dispatcher is stopped with deliveries under way, then stop() waits for them to finish and be recorded, and claims nothing more', async () => {
-      const rows = await Promise.all(Array.from({ length: 5 }, () => enqueue()));
+      const rows = await enqueueMany(5);
       const gate = latch();
       const started: number[] = [];
       const dispatcher = dispatcherOf(repo, {
