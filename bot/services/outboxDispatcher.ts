@@ -120,9 +120,9 @@ export interface DispatchRun {
 
 /**
  * Delivers outbox messages: claims due rows (safely across instances), calls the handler of each row's
- * kind (up to `concurrency` rows at once; rows of one ordering key one at a time, in order), and records the outcome — sent (with the posted activity id), retried later (429 Retry-After, or
- * exponential backoff with jitter), or failed after `maxAttempts` (logged without personal data, counted
- * in /healthz).
+ * kind (up to `concurrency` rows at once; rows of one ordering key one at a time, in order), and records
+ * the outcome — sent (with the posted activity id), retried later (429 Retry-After, or exponential backoff
+ * with jitter), or failed after `maxAttempts` (logged without personal data, counted in /healthz).
  * @remarks Start with {@link start} (polls every `pollIntervalMs`; {@link kick} runs it soon after an
  * enqueue), stop with {@link stop}. Tests call {@link runOnce} with an injected clock.
  */
@@ -252,7 +252,8 @@ export class OutboxDispatcher {
         }
       }
       if (inFlight.size === 0) {
-        if (drained || claimed >= batch) break;
+        // Nothing under way: done, unless a row finished (or a kick came) while the last claim was running.
+        if (claimed >= batch || (drained && !unblocked && !this.kicked)) break;
         continue;
       }
       await Promise.race(inFlight);
