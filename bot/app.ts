@@ -230,6 +230,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     backoffBaseMs: config.OUTBOX_BACKOFF_BASE_MS,
     backoffMaxMs: config.OUTBOX_BACKOFF_MAX_MS,
     sendTimeoutMs: config.OUTBOX_SEND_TIMEOUT_MS,
+    concurrency: config.OUTBOX_CONCURRENCY,
     clock,
     random: options.random,
   });

@@ -69,6 +69,7 @@ export const configSchema = z
     OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
     OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
     OUTBOX_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
     DEADLINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(60_000),
     CODE_REMINDER_DAYS: z
       .string()

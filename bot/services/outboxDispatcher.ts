@@ -40,6 +40,8 @@ export interface OutboxDispatcherOptions {
   sendTimeoutMs: number;
   /** Messages handled per run before yielding. */
   batchSize?: number;
+  /** Deliveries in flight at once (default 8); rows of one ordering key still go one at a time. */
+  concurrency?: number;
   clock?: () => Date;
   /** Random source in [0, 1) for jitter (tests pin it). */
   random?: () => number;
@@ -118,9 +120,9 @@ export interface DispatchRun {
 
 /**
  * Delivers outbox messages: claims due rows (safely across instances), calls the handler of each row's
- * kind, and records the outcome — sent (with the posted activity id), retried later (429 Retry-After, or
- * exponential backoff with jitter), or failed after `maxAttempts` (logged without personal data, counted
- * in /healthz).
+ * kind (up to `concurrency` rows at once; rows of one ordering key one at a time, in order), and records
+ * the outcome — sent (with the posted activity id), retried later (429 Retry-After, or exponential backoff
+ * with jitter), or failed after `maxAttempts` (logged without personal data, counted in /healthz).
  * @remarks Start with {@link start} (polls every `pollIntervalMs`; {@link kick} runs it soon after an
  * enqueue), stop with {@link stop}. Tests call {@link runOnce} with an injected clock.
  */
@@ -163,7 +165,7 @@ export class OutboxDispatcher {
     if (!this.running) this.schedule(0);
   }
 
-  /** Stops polling and waits for the delivery in progress, if any. Pending rows stay for the next start. */
+  /** Stops polling and waits for the deliveries in progress, if any. Pending rows stay for the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -210,14 +212,55 @@ export class OutboxDispatcher {
     this.kicked = false;
     const outcome: DispatchRun = { sent: 0, retried: 0, failed: 0 };
     const batch = this.options.batchSize ?? 25;
-    // One row at a time: a claimed row's lock only has to cover its own delivery.
-    for (let i = 0; i < batch && !this.stopped; i++) {
-      const now = this.clock();
-      const lockedUntil = new Date(now.getTime() + this.options.sendTimeoutMs * 2 + 30_000);
-      const [message] = await this.repo.claimDue(this.instanceId, now, lockedUntil, 1);
-      if (!message) break;
-      outcome[await this.deliver(message)]++;
+    const concurrency = Math.max(1, this.options.concurrency ?? 8);
+    const inFlight = new Set<Promise<void>>();
+    let claimed = 0;
+    /** The last claim found fewer due rows than it asked for. */
+    let drained = false;
+    /** A finished row had an ordering key: the next row of that key may be due now. */
+    let unblocked = false;
+    let failure: { error: unknown } | undefined;
+    // A pool of deliveries: rows are claimed only when a slot is free and their delivery starts at once, so each
+    // row's lock covers its own delivery (bounded by sendTimeoutMs), never a wait behind other rows. Several free
+    // slots are filled with one claim. claimDue never hands out a row while an older row of its ordering key is
+    // pending (a claimed row stays pending until marked), so rows of one key still go one at a time, in order.
+    while (!this.stopped && !failure) {
+      const free = Math.min(concurrency - inFlight.size, batch - claimed);
+      // Once drained, claiming again is only worth a round trip when something may have become due since:
+      // a row of an ordering key finished, or a kick (an enqueue committed). Rows whose time comes are the poll's.
+      if (free > 0 && (!drained || unblocked || this.kicked)) {
+        unblocked = false;
+        this.kicked = false;
+        const now = this.clock();
+        const lockedUntil = new Date(now.getTime() + this.options.sendTimeoutMs * 2 + 30_000);
+        const messages = await this.repo.claimDue(this.instanceId, now, lockedUntil, free);
+        drained = messages.length < free;
+        claimed += messages.length;
+        for (const message of messages) {
+          const delivery: Promise<void> = this.deliver(message).then(
+            (result) => {
+              inFlight.delete(delivery);
+              outcome[result]++;
+              if (message.orderingKey && result !== 'retried') unblocked = true;
+            },
+            (error: unknown) => {
+              inFlight.delete(delivery);
+              failure ??= { error };
+            },
+          );
+          inFlight.add(delivery);
+        }
+      }
+      if (inFlight.size === 0) {
+        // Nothing under way: done, unless a row finished (or a kick came) while the last claim was running.
+        if (claimed >= batch || (drained && !unblocked && !this.kicked)) break;
+        continue;
+      }
+      await Promise.race(inFlight);
     }
+    // stop() and a failed acknowledgement end the claiming; the deliveries under way still finish and are recorded.
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
     return outcome;
   }
 
