@@ -1,4 +1,4 @@
-import { ConversationState, UserState, type Storage, type TurnContext } from 'botbuilder';
+import type { ConversationState, Storage, TurnContext } from 'botbuilder';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AccessLogRepository } from '../data/accessLogRepository';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
@@ -33,6 +33,7 @@ import { DeadlineSweep } from './managers/deadlineSweep';
 import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
 import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
+import { LeanConversationState, LeanUserState } from './services/leanBotState';
 import { releasePrismaWasmSource } from './services/prismaWasmSource';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
 import { PROACTIVE_ACTIVITY_KIND, ProactiveSender, proactiveActivityHandler } from './services/proactive';
@@ -123,8 +124,9 @@ function handoffMarker(conversationState: ConversationState): HandoffMarker {
 /** Wires the activity handler and its services on an open database (used by the server and by dialog tests). */
 export function buildBot(config: Config, db: Database, logger: Logger, clockOption?: () => Date, storageOverride?: Storage): BuiltBot {
   const storage: Storage = storageOverride ?? new DatabaseStorage(db.prisma);
-  const conversationState = new ConversationState(storage);
-  const userState = new UserState(storage);
+  // botbuilder's states with a cheaper change check (bot/services/leanBotState.ts).
+  const conversationState = new LeanConversationState(storage);
+  const userState = new LeanUserState(storage);
   const clock = clockOption ?? (() => new Date());
   const outboxRepository = new OutboxRepository(db.prisma);
   const outboxSignal = new OutboxSignal();

@@ -2,6 +2,16 @@ import type { Storage, StoreItems } from 'botbuilder';
 import { BotStateRepository, type StateRow } from '../../data/botStateRepository';
 import type { DbTx } from '../../data/db';
 
+const STORED_JSON = Symbol('storedJson');
+
+/**
+ * The JSON a state item read from {@link DatabaseStorage} was stored as, without its eTag (what `write` stored):
+ * `JSON.stringify` of the item without its eTag gives the same text as long as the item is unchanged.
+ */
+export function storedJsonOf(item: object): string | undefined {
+  return (item as { [STORED_JSON]?: string })[STORED_JSON];
+}
+
 interface PendingRead {
   keys: string[];
   resolve: (rows: Map<string, StateRow>) => void;
@@ -78,7 +88,12 @@ export class DatabaseStorage implements Storage {
     const items: StoreItems = {};
     for (const key of keys) {
       const row = rows!.get(key);
-      if (row) items[key] = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+      if (!row) continue;
+      const item = { ...(JSON.parse(row.data) as object), eTag: row.etag };
+      // The JSON it was stored as (its eTag aside): the lean BotState's change check starts from it. Not enumerable,
+      // so copying or serialising the item leaves it out.
+      Object.defineProperty(item, STORED_JSON, { value: row.data });
+      items[key] = item;
     }
     return items;
   }
