@@ -214,7 +214,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         storage,
         limiter: () => (limiter instanceof RateLimiterSqlStore ? limiter : undefined),
         stateKeys,
-        clock: options.clock,
+        // Real time, not options.clock: the claim and the rate-limit window are stamped as their own statements stamp
+        // them (ProcessedActivityRepository.claim and the limiter's store use the real time).
       }),
     );
   }

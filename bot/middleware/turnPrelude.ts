@@ -14,6 +14,7 @@ export interface TurnPreludeDeps {
   limiter: () => RateLimiterSqlStore | undefined;
   /** The state keys the bot will load this turn (conversation, user); none when it will load none. */
   stateKeys: (context: TurnContext) => string[];
+  /** Real time by default, as the statements it replaces stamp the claim and the rate-limit window. */
   clock?: () => Date;
 }
 
