@@ -1,5 +1,4 @@
-import type { ConversationState, Storage, TurnContext } from 'botbuilder';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { ConversationState, Storage } from 'botbuilder';
 import { AccessLogRepository } from '../data/accessLogRepository';
 import { ConversationRefRepository } from '../data/conversationRefRepository';
 import { databaseAnswers, openDatabase, type Database } from '../data/db';
@@ -25,7 +24,7 @@ import { chatPageHtml, startLocalDirectLine, webChatBundlePath, type LocalDirect
 import { createLogger, type Logger } from './logger';
 import { DuplicateDeliveryMiddleware } from './middleware/duplicateDelivery';
 import { TurnPreludeMiddleware } from './middleware/turnPrelude';
-import { RateLimiterSqlStore } from './middleware/userRateLimit';
+import { createUserRateLimiter, RateLimiterSqlStore } from './middleware/userRateLimit';
 import { TurnPreludeRepository } from '../data/turnPreludeRepository';
 import { installSecurity, type Security } from './security';
 import { createServer, listen, type RunningServer } from './server';
@@ -94,8 +93,6 @@ export interface BuiltBot {
   teams: TeamChannels;
   managers: ManagerService;
   handoff: HandoffService;
-  /** The state keys the bot loads in a turn (conversation, user), for the turn prelude. */
-  stateKeys: (context: TurnContext) => string[];
 }
 
 /**
@@ -184,13 +181,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  // The keys HelpdeskBot.run loads, for the turn prelude: none when the activity lacks what run() needs to load.
-  const stateKeys = (context: TurnContext): string[] => {
-    const a = context.activity;
-    if (!a.conversation?.id || !a.from?.id || !a.channelId) return [];
-    return [conversationState.getStorageKey(context), userState.getStorageKey(context)].filter((k): k is string => !!k);
-  };
-  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff, stateKeys };
+  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -201,27 +192,25 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
   const storage = new DatabaseStorage(db.prisma);
-  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff, stateKeys } = buildBot(config, db, logger, options.clock, storage);
+  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock, storage);
   const adapter = createAdapter(config, logger, options.adapterOverrides);
+  const limiter = createUserRateLimiter(db.prisma, { points: config.USER_MESSAGES_PER_MINUTE, windowSeconds: 60 });
   // A turn's opening statements go together (one round trip on PostgreSQL, one group-commit entry on SQLite): its
-  // middleware comes first and fills in for the duplicate-delivery claim, the rate-limit count and the state read
-  // (the limiter is set below, before the first turn).
-  let limiter: RateLimiterAbstract | undefined;
+  // middleware comes first and fills in for the duplicate-delivery claim, the rate-limit count and the state read.
   if (db.provider === 'postgresql' || db.sql.together) {
     adapter.use(
       new TurnPreludeMiddleware({
         repository: new TurnPreludeRepository(db.sql),
         storage,
-        limiter: () => (limiter instanceof RateLimiterSqlStore ? limiter : undefined),
-        stateKeys,
+        limiter: limiter instanceof RateLimiterSqlStore ? limiter : undefined,
+        stateKeys: (context) => bot.stateKeys(context),
         // Real time, not options.clock: the claim and the rate-limit window are stamped as their own statements stamp
         // them (ProcessedActivityRepository.claim and the limiter's store use the real time).
       }),
     );
   }
   adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
-  const security = installSecurity({ adapter, db, config, logger, clock: options.clock });
-  limiter = security.limiter;
+  const security = installSecurity({ adapter, db, config, logger, clock: options.clock, limiter });
   const clock = options.clock ?? (() => new Date());
   const proactive = new ProactiveSender(adapter, new ConversationRefRepository(db.prisma), teams, {
     botAppId: config.MicrosoftAppId ?? '',

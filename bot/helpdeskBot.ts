@@ -71,6 +71,12 @@ function isGreeting(text: string): boolean {
   return GREETINGS.test(text.trim()) && text.trim().split(/\s+/).length <= 3;
 }
 
+/** Whether a turn loads conversation and user state: the activity carries the ids that key them. */
+function loadsState(context: TurnContext): boolean {
+  const a = context.activity;
+  return !!(a.conversation?.id && a.from?.id && a.channelId);
+}
+
 /** Invoke response Teams expects after an Action.Execute handled by sending messages. */
 export const ACTION_EXECUTE_ACK: InvokeResponse = {
   status: 200,
@@ -119,10 +125,16 @@ export class HelpdeskBot extends ActivityHandler {
   }
 
   /** Runs the turn and saves conversation and user state once at the end. */
+  /** The state items a turn of this activity loads (conversation, user): none when it lacks the ids to key them. */
+  stateKeys(context: TurnContext): string[] {
+    if (!loadsState(context)) return [];
+    return [this.deps.conversationState.getStorageKey(context), this.deps.userState.getStorageKey(context)].filter((k): k is string => !!k);
+  }
+
   override async run(context: TurnContext): Promise<void> {
-    // Both states in one query (the storage answers reads of the same tick together); handlers then read them from the turn cache.
-    const a = context.activity;
-    if (a.conversation?.id && a.from?.id && a.channelId) {
+    // Both states in one query (the storage answers reads of the same tick together, or takes what the turn prelude
+    // read); handlers then read them from the turn cache.
+    if (loadsState(context)) {
       await Promise.all([this.deps.conversationState.load(context), this.deps.userState.load(context)]);
     }
     await super.run(context);

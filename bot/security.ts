@@ -8,11 +8,13 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { OutboundPacingMiddleware } from './middleware/outboundPacing';
 import { TurnLogMiddleware } from './middleware/turnLog';
-import { createUserRateLimiter, UserRateLimitMiddleware } from './middleware/userRateLimit';
+import { UserRateLimitMiddleware } from './middleware/userRateLimit';
 import { OutboundPacer } from './services/outboundPacer';
 import { startRetentionSchedule, type RetentionSchedule } from './services/retentionScheduler';
 
 export interface SecurityDeps {
+  /** The per-user limiter of incoming messages (`createUserRateLimiter`; the turn prelude counts for it too). */
+  limiter: RateLimiterAbstract;
   adapter: CloudAdapter;
   db: Database;
   config: Config;
@@ -23,8 +25,6 @@ export interface SecurityDeps {
 /** What {@link installSecurity} started. */
 export interface Security {
   retention: RetentionSchedule;
-  /** The per-user limiter of incoming messages (the turn prelude counts for it on PostgreSQL). */
-  limiter: RateLimiterAbstract;
   /** Stops the retention schedule (waits for a sweep in progress). */
   stop(): Promise<void>;
 }
@@ -34,10 +34,9 @@ export interface Security {
  * per-user limit of incoming messages) and starts the retention schedule.
  * @remarks Call after the duplicate-delivery middleware, so that a redelivery costs the user nothing.
  */
-export function installSecurity({ adapter, db, config, logger, clock }: SecurityDeps): Security {
+export function installSecurity({ adapter, db, config, logger, clock, limiter }: SecurityDeps): Security {
   adapter.use(new TurnLogMiddleware(logger));
   adapter.use(new OutboundPacingMiddleware(new OutboundPacer()));
-  const limiter = createUserRateLimiter(db.prisma, { points: config.USER_MESSAGES_PER_MINUTE, windowSeconds: 60 });
   adapter.use(new UserRateLimitMiddleware(limiter, logger, resolveLang(config.DEFAULT_LOCALE)));
   const policy = new RetentionPolicy(
     new RetentionRepository(db.prisma),
@@ -45,5 +44,5 @@ export function installSecurity({ adapter, db, config, logger, clock }: Security
     clock,
   );
   const retention = startRetentionSchedule(() => policy.sweep(), config.RETENTION_SWEEP_MINUTES * 60_000, logger);
-  return { retention, limiter, stop: () => retention.stop() };
+  return { retention, stop: () => retention.stop() };
 }

@@ -11,6 +11,12 @@ export function deliveryKey(context: TurnContext): string | undefined {
   return `${a.channelId}|${a.conversation.id}|${a.id}`;
 }
 
+/** The key claimed for an activity: messages and card actions (invokes) that carry an id; none for anything else. */
+export function claimKeyOf(context: TurnContext): string | undefined {
+  const type = context.activity.type;
+  return type === ActivityTypes.Message || type === ActivityTypes.Invoke ? deliveryKey(context) : undefined;
+}
+
 /**
  * Drops a second delivery of the same activity (Teams retries slow turns with the same id).
  * @remarks When the first delivery fails, its key is released so that the retry is handled: nothing is lost.
@@ -20,9 +26,9 @@ export class DuplicateDeliveryMiddleware implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const a = context.activity;
-    const key = a.type === 'message' || a.type === 'invoke' ? deliveryKey(context) : undefined;
+    const key = claimKeyOf(context);
     if (!key) return next();
-    // Claimed already by the turn prelude's opening statement when there is one (PostgreSQL).
+    // Claimed already by the turn prelude's opening statement when it ran.
     const prelude = turnPreludeOf(context);
     const claimed = prelude?.claimKey === key ? prelude.claimed : this.repo.claim(key);
     if (!(await claimed)) {

@@ -1,17 +1,17 @@
-import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder';
+import type { Middleware, TurnContext } from 'botbuilder';
 import type { StateRow } from '../../data/botStateRepository';
 import type { RateLimitCount } from '../../data/rateLimitRepository';
 import type { TurnPreludeRepository, TurnPreludeResult } from '../../data/turnPreludeRepository';
 import type { DatabaseStorage } from '../services/databaseStorage';
-import { deliveryKey } from './duplicateDelivery';
+import { claimKeyOf } from './duplicateDelivery';
 import { setTurnPrelude, type TurnPrelude } from './turnPreludeState';
 import { userRateLimitKey, type RateLimiterSqlStore } from './userRateLimit';
 
 export interface TurnPreludeDeps {
   repository: TurnPreludeRepository;
   storage: DatabaseStorage;
-  /** The per-user limiter, when it counts in the database with plain SQL (read on each turn: it is created after this middleware). */
-  limiter: () => RateLimiterSqlStore | undefined;
+  /** The per-user limiter, when it counts in the database with plain SQL (otherwise the limiter counts on its own). */
+  limiter?: RateLimiterSqlStore;
   /** The state keys the bot will load this turn (conversation, user); none when it will load none. */
   stateKeys: (context: TurnContext) => string[];
   /** Real time by default, as the statements it replaces stamp the claim and the rate-limit window. */
@@ -34,8 +34,7 @@ export class TurnPreludeMiddleware implements Middleware {
   }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
-    const type = context.activity.type;
-    const claimKey = type === ActivityTypes.Message || type === ActivityTypes.Invoke ? deliveryKey(context) : undefined;
+    const claimKey = claimKeyOf(context);
     if (!claimKey) return next();
     const now = this.clock();
     const count = this.countOf(context, now);
@@ -57,7 +56,7 @@ export class TurnPreludeMiddleware implements Middleware {
 
   /** The counter to add to, as the limiter would: its key, one point, a new window's expiry; none when blocked in memory. */
   private countOf(context: TurnContext, now: Date): { key: string; points: number; expire: Date | null } | undefined {
-    const limiter = this.deps.limiter();
+    const limiter = this.deps.limiter;
     const userKey = limiter ? userRateLimitKey(context) : undefined;
     if (!limiter || !userKey) return undefined;
     const key = limiter.getKey(userKey);

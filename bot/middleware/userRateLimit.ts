@@ -94,12 +94,19 @@ export function createUserRateLimiter(db: Db, settings: UserRateLimitSettings): 
   return new RateLimiterPrisma({ ...options, storeClient: db, tableName: 'rateLimitCounter', clearExpiredByTimeout: false });
 }
 
-/** The counter key of the user behind an activity: a hash of channel and Entra ID (or Teams) id, never the id itself. */
+const USER_KEY = Symbol('userRateLimitKey');
+
+/**
+ * The counter key of the user behind an activity: a hash of channel and Entra ID (or Teams) id, never the id itself.
+ * @remarks Hashed once per turn (the turn prelude and the middleware both need it).
+ */
 export function userRateLimitKey(context: TurnContext): string | undefined {
+  if (context.turnState.has(USER_KEY)) return context.turnState.get(USER_KEY) as string | undefined;
   const from = context.activity.from;
   const id = from?.aadObjectId || from?.id;
-  if (typeof id !== 'string' || !id) return undefined;
-  return createHash('sha256').update(`${context.activity.channelId}|${id}`).digest('base64url').slice(0, 22);
+  const key = typeof id === 'string' && id ? createHash('sha256').update(`${context.activity.channelId}|${id}`).digest('base64url').slice(0, 22) : undefined;
+  context.turnState.set(USER_KEY, key);
+  return key;
 }
 
 /**

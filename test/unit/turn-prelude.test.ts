@@ -91,7 +91,7 @@ for (const provider of providersUnderTest()) {
         new TurnPreludeMiddleware({
           repository: prelude,
           storage,
-          limiter: () => limiter,
+          limiter,
           stateKeys: (context) => [`msteams/conversations/${context.activity.conversation.id}`],
           clock: () => NOW,
         }),
