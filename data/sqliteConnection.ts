@@ -253,19 +253,19 @@ export class SqliteConnection {
       query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => this.enqueue(sql, () => this.query<T>(sql, params)),
       execute: (sql, params = []) => this.enqueue(sql, () => this.execute(sql, params)),
       transaction: (fn) => this.transaction(fn),
-      together: (fn) =>
-        this.enqueue('', () =>
+      together: (fn) => {
+        // Inside one entry of a batch, which runs in the batch's transaction: nothing that would start or end one.
+        const allowed = (sql: string) => {
+          if (RUNS_ALONE.test(sql)) throw new Error('together: transaction control is not allowed');
+          return sql;
+        };
+        return this.enqueue('', () =>
           fn({
-            query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => {
-              if (RUNS_ALONE.test(sql)) throw new Error('together: transaction control is not allowed');
-              return this.query<T>(sql, params);
-            },
-            execute: (sql: string, params: readonly SqlValue[] = []) => {
-              if (RUNS_ALONE.test(sql)) throw new Error('together: transaction control is not allowed');
-              return this.execute(sql, params);
-            },
+            query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => this.query<T>(allowed(sql), params),
+            execute: (sql: string, params: readonly SqlValue[] = []) => this.execute(allowed(sql), params),
           }),
-        ),
+        );
+      },
     };
   }
 

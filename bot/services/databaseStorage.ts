@@ -67,27 +67,19 @@ export class DatabaseStorage implements Storage {
   async read(keys: string[]): Promise<StoreItems> {
     if (!Array.isArray(keys)) throw new TypeError('Keys are required when reading');
     if (keys.length === 0) return {};
-    let rows: Map<string, StateRow> | undefined;
-    let rest = keys;
-    if (this.primed.size > 0) {
-      const taken = keys.map((key) => this.takePrimed(key));
-      if (taken.some((t) => t !== undefined)) {
-        rows = new Map();
-        for (const row of await Promise.all(taken)) if (row) rows.set(row.key, row);
-        rest = keys.filter((_, i) => taken[i] === undefined);
-      }
-    }
-    if (rest.length > 0) {
-      const read = await new Promise<Map<string, StateRow>>((resolve, reject) => {
-        if (this.pending.length === 0) process.nextTick(() => void this.flushReads());
-        this.pending.push({ keys: rest, resolve, reject });
-      });
-      if (rows) for (const key of rest) { const row = read.get(key); if (row) rows.set(key, row); }
-      else rows = read;
+    // Rows the turn prelude is reading already, then one batched query for the other keys.
+    const primed = this.primed.size > 0 ? keys.map((key) => this.takePrimed(key)) : [];
+    const rest = primed.length > 0 ? keys.filter((_, i) => primed[i] === undefined) : keys;
+    const [taken, read] = await Promise.all([Promise.all(primed), rest.length > 0 ? this.readBatched(rest) : undefined]);
+    const rows = new Map<string, StateRow>();
+    for (const row of taken) if (row) rows.set(row.key, row);
+    for (const key of rest) {
+      const row = read?.get(key);
+      if (row) rows.set(key, row);
     }
     const items: StoreItems = {};
     for (const key of keys) {
-      const row = rows!.get(key);
+      const row = rows.get(key);
       if (!row) continue;
       const item = { ...(JSON.parse(row.data) as object), eTag: row.etag };
       // The JSON it was stored as (its eTag aside): the lean BotState's change check starts from it. Not enumerable,
@@ -96,6 +88,14 @@ export class DatabaseStorage implements Storage {
       items[key] = item;
     }
     return items;
+  }
+
+  /** Reads keys with the other reads of this tick (one query for them all); each caller gets the rows of all of them. */
+  private readBatched(keys: string[]): Promise<Map<string, StateRow>> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) process.nextTick(() => void this.flushReads());
+      this.pending.push({ keys, resolve, reject });
+    });
   }
 
   /** Runs the reads gathered during this tick as one query. */
