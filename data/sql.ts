@@ -31,6 +31,8 @@ export interface SqlRunner {
    * one each, and `fn` can decide on a statement from the result of the one before.
    * @remarks Each statement keeps its own outcome, as in autocommit: one that fails undoes only itself, and `fn`'s
    * error rejects the returned promise after what ran before it is kept. Not atomic: use {@link transaction} for that.
+   * A statement error that ends the batch's whole transaction fails the entry even if `fn` catches it, and the batch
+   * runs again one statement (or entry) at a time, so `fn` may run twice: it must only run statements.
    */
   together?<T>(fn: (sql: SyncSql) => T): Promise<T>;
 }

@@ -259,12 +259,26 @@ export class SqliteConnection {
           if (RUNS_ALONE.test(sql)) throw new Error('together: transaction control is not allowed');
           return sql;
         };
-        return this.enqueue('', () =>
-          fn({
-            query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => this.query<T>(allowed(sql), params),
-            execute: (sql: string, params: readonly SqlValue[] = []) => this.execute(allowed(sql), params),
-          }),
-        );
+        return this.enqueue('', () => {
+          // An error that ends the batch's transaction (OR ROLLBACK, disk full…) fails the whole entry even when `fn`
+          // handles it: the batch then runs again statement by statement, this entry included, as for any statement.
+          let ended: { error: unknown } | undefined;
+          const guarded = <R>(run: () => R): R => {
+            const inTransaction = this.db?.inTransaction ?? false;
+            try {
+              return run();
+            } catch (error) {
+              if (inTransaction && !this.db?.inTransaction) ended ??= { error };
+              throw error;
+            }
+          };
+          const result = fn({
+            query: <T extends Record<string, unknown>>(sql: string, params: readonly SqlValue[] = []) => guarded(() => this.query<T>(allowed(sql), params)),
+            execute: (sql: string, params: readonly SqlValue[] = []) => guarded(() => this.execute(allowed(sql), params)),
+          });
+          if (ended) throw ended.error;
+          return result;
+        });
       },
     };
   }

@@ -21,6 +21,12 @@ export interface TurnPreludeResult {
   count: RateLimitCount | null;
   /** The state items that exist. */
   rows: StateRow[];
+  /**
+   * SQLite only: the claim is committed, but counting or reading failed after it. Whoever needs that part gets this
+   * error (the rate limiter falls back to its insurance, the turn fails and the duplicate-delivery middleware releases
+   * the key, so Teams' retry is handled): a claimed message must not be lost to an error that followed the claim.
+   */
+  failed?: { count?: unknown; rows?: unknown };
 }
 
 interface PreludeRow extends Record<string, unknown> {
@@ -67,13 +73,29 @@ export class TurnPreludeRepository {
   /** SQLite: the same three statements, back to back in one entry of the group commit. */
   private runTogether(input: TurnPreludeInput): Promise<TurnPreludeResult> {
     return this.sql.together!((sql) => {
+      // Each statement is committed on its own here (not one atomic statement as on PostgreSQL): once the claim is in,
+      // a later failure is reported for its part only, never as a failed claim.
       const claimed = sql.execute(CLAIM_SQL, [input.claimKey, input.now]) === 1;
-      const count =
-        claimed && input.count
-          ? toCount(sql.query<{ points: number; expire: unknown }>(CONSUME_SQL, [input.count.key, input.count.points, input.count.expire, input.now, input.now])[0])
-          : null;
-      const rows = input.stateKeys.length > 0 ? sql.query<StateRow & Record<string, unknown>>(selectStateSql(input.stateKeys.length), input.stateKeys) : [];
-      return { claimed, count, rows: rows.map((r) => ({ key: r.key, data: r.data, etag: r.etag })) };
+      const result: TurnPreludeResult = { claimed, count: null, rows: [] };
+      const failed: NonNullable<TurnPreludeResult['failed']> = {};
+      if (claimed && input.count) {
+        try {
+          const [row] = sql.query<{ points: number; expire: unknown }>(CONSUME_SQL, [input.count.key, input.count.points, input.count.expire, input.now, input.now]);
+          result.count = toCount(row);
+        } catch (err) {
+          failed.count = err;
+        }
+      }
+      if (input.stateKeys.length > 0) {
+        try {
+          const rows = sql.query<StateRow & Record<string, unknown>>(selectStateSql(input.stateKeys.length), input.stateKeys);
+          result.rows = rows.map((r) => ({ key: r.key, data: r.data, etag: r.etag }));
+        } catch (err) {
+          failed.rows = err;
+        }
+      }
+      if ('count' in failed || 'rows' in failed) result.failed = failed;
+      return result;
     });
   }
 

@@ -67,10 +67,12 @@ export class TurnPreludeMiddleware implements Middleware {
 }
 
 function counted(result: TurnPreludeResult): RateLimitCount {
+  if (result.failed && 'count' in result.failed) throw result.failed.count;
   if (!result.count) throw new Error('turn prelude: the message was not counted');
   return result.count;
 }
 
 function rowOf(result: TurnPreludeResult, key: string): StateRow | null {
+  if (result.failed && 'rows' in result.failed) throw result.failed.rows;
   return result.rows.find((r) => r.key === key) ?? null;
 }

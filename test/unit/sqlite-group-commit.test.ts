@@ -202,6 +202,28 @@ describe('SQLite group commit (runner statements outside a transaction, committe
     expect(await years(5050, 5052)).toEqual([5050, 5051, 5052]);
   });
 
+  test('when a statement run together ends the batch transaction and the callback catches it, then the batch still runs again one by one', async () => {
+    await sql.execute(INSERT, [5260, 1]);
+    const before = connection.groupCommitStats;
+    const results = await outcomes([
+      sql.execute(INCREMENT, [5260]),
+      sql.together!((s) => {
+        s.execute(INSERT, [5261, 1]);
+        try {
+          s.execute('INSERT OR ROLLBACK INTO "reference_counters" ("year", "last") VALUES (?, ?)', [5260, 9]);
+        } catch {
+          // handled by the caller; the transaction it ended is the batch's concern
+        }
+        return 'done';
+      }),
+      sql.execute(INSERT, [5262, 1]),
+    ]);
+    expect(results).toEqual([1, 'done', 1]);
+    expect(connection.groupCommitStats.fallbacks - before.fallbacks).toBe(1);
+    expect(await last(5260)).toBe(2); // incremented once, not twice
+    expect(await years(5260, 5262)).toEqual([5260, 5261, 5262]);
+  });
+
   test('when COMMIT fails (a deferred foreign key), then the batch is rolled back and its statements run again one by one', async () => {
     await sql.execute('CREATE TABLE IF NOT EXISTS "gc_parent" ("id" INTEGER PRIMARY KEY)');
     await sql.execute('CREATE TABLE IF NOT EXISTS "gc_child" ("id" INTEGER PRIMARY KEY, "parent" INTEGER REFERENCES "gc_parent" ("id") DEFERRABLE INITIALLY DEFERRED)');

@@ -8,6 +8,7 @@ import { DuplicateDeliveryMiddleware } from '../../bot/middleware/duplicateDeliv
 import { TurnPreludeMiddleware } from '../../bot/middleware/turnPrelude';
 import { RateLimiterSqlStore, UserRateLimitMiddleware } from '../../bot/middleware/userRateLimit';
 import { DatabaseStorage } from '../../bot/services/databaseStorage';
+import type { SqlRunner } from '../../data/sql';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -131,6 +132,76 @@ for (const provider of providersUnderTest()) {
     });
   });
 }
+
+describe('turn prelude on SQLite: a failure after the claim is committed', () => {
+  let db: TestDb;
+  let failStateReads = false;
+  let failCounts = false;
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
+  });
+  afterAll(async () => db?.dispose());
+
+  /** The runner, with the state read or the count failing on demand inside `together` (as a disk error would). */
+  function flakyRunner(): SqlRunner {
+    return {
+      ...db.sql,
+      together: (fn) =>
+        db.sql.together!((s) =>
+          fn({
+            query: (sql, params) => {
+              if (failStateReads && sql.includes('"bot_state_items"')) throw new Error('disk I/O error');
+              if (failCounts && sql.includes('"rate_limits"')) throw new Error('disk I/O error');
+              return s.query(sql, params);
+            },
+            execute: (sql, params) => s.execute(sql, params),
+          }),
+        ),
+    };
+  }
+
+  test('the claim stands and each failed part carries its own error', async () => {
+    const prelude = new TurnPreludeRepository(flakyRunner());
+    failStateReads = true;
+    failCounts = true;
+    try {
+      const result = await prelude.run({ claimKey: 'flaky-1', count: { key: 'rl-flaky', points: 1, expire: LATER(60_000) }, stateKeys: ['k'], now: NOW });
+      expect(result).toMatchObject({ claimed: true, count: null, rows: [], failed: { count: expect.any(Error), rows: expect.any(Error) } });
+    } finally {
+      failStateReads = false;
+      failCounts = false;
+    }
+  });
+
+  test('through the middlewares: a turn whose state read failed after the claim releases it, and Teams’ redelivery is handled', async () => {
+    const storage = new DatabaseStorage(db.prisma);
+    const adapter = new TestAdapter(async () => undefined);
+    adapter.use(new TurnPreludeMiddleware({ repository: new TurnPreludeRepository(flakyRunner()), storage, stateKeys: () => ['msteams/conversations/flaky'] }));
+    adapter.use(new DuplicateDeliveryMiddleware(new ProcessedActivityRepository(db.prisma)));
+    const ran: string[] = [];
+    const turn = () =>
+      adapter.processActivity(
+        {
+          type: ActivityTypes.Message,
+          id: 'flaky-turn',
+          channelId: 'msteams',
+          text: 'je veux accéder au registre',
+          conversation: { id: 'flaky' } as Activity['conversation'],
+          from: { id: 'user-flaky' } as Activity['from'],
+          recipient: { id: 'bot' } as Activity['recipient'],
+        },
+        async (context: TurnContext) => {
+          await storage.read(['msteams/conversations/flaky']);
+          ran.push(context.activity.text!);
+        },
+      );
+    failStateReads = true;
+    await expect(turn()).rejects.toThrow('disk I/O error');
+    failStateReads = false;
+    await turn(); // Teams redelivers the same activity
+    expect(ran).toEqual(['je veux accéder au registre']);
+  });
+});
 
 for (const provider of providersUnderTest()) {
   describe(`DatabaseStorage.prime on ${provider}`, () => {
