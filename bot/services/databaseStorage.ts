@@ -4,9 +4,16 @@ import type { DbTx } from '../../data/db';
 
 const STORED_JSON = Symbol('storedJson');
 
+/** The JSON an item is stored as: everything but its eTag. */
+export function storedJson(item: object): string {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { eTag, ...rest } = item as { eTag?: unknown };
+  return JSON.stringify(rest);
+}
+
 /**
- * The JSON a state item read from {@link DatabaseStorage} was stored as, without its eTag (what `write` stored):
- * `JSON.stringify` of the item without its eTag gives the same text as long as the item is unchanged.
+ * The JSON a state item read from {@link DatabaseStorage} was stored as ({@link storedJson} at its write): `storedJson`
+ * of the item gives the same text as long as the item is unchanged.
  */
 export function storedJsonOf(item: object): string | undefined {
   return (item as { [STORED_JSON]?: string })[STORED_JSON];
@@ -114,8 +121,8 @@ export class DatabaseStorage implements Storage {
   async write(changes: StoreItems): Promise<void> {
     if (!changes || typeof changes !== 'object') throw new TypeError('Changes are required when writing');
     for (const [key, item] of Object.entries(changes)) {
-      const { eTag, ...rest } = (item ?? {}) as { eTag?: string; [k: string]: unknown };
-      await this.repo.write(key, JSON.stringify(rest), eTag);
+      const value = (item ?? {}) as { eTag?: string };
+      await this.repo.write(key, storedJson(value), value.eTag);
     }
   }
 

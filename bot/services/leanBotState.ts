@@ -1,12 +1,5 @@
 import { ConversationState, UserState, type BotState, type CachedBotState, type TurnContext } from 'botbuilder';
-import { storedJsonOf } from './databaseStorage';
-
-/** A state's JSON without its eTag: what DatabaseStorage writes, and what tells whether the turn changed it. */
-function fingerprint(state: CachedBotState['state']): string {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  const { eTag, ...rest } = state;
-  return JSON.stringify(rest);
-}
+import { storedJson, storedJsonOf } from './databaseStorage';
 
 type BotStateClass = new (...args: any[]) => BotState;
 
@@ -32,7 +25,7 @@ function leanState<T extends BotStateClass>(Base: T) {
       const key = await this.storageKey(context);
       const items = await this.storage.read([key]);
       const state = (items[key] as CachedBotState['state'] | undefined) ?? {};
-      context.turnState.set(cacheKeyOf(this), { state, hash: storedJsonOf(state) ?? fingerprint(state) });
+      context.turnState.set(cacheKeyOf(this), { state, hash: storedJsonOf(state) ?? storedJson(state) });
       return state;
     }
 
@@ -41,14 +34,14 @@ function leanState<T extends BotStateClass>(Base: T) {
       let json: string | undefined;
       if (!force) {
         if (!cached) return;
-        json = fingerprint(cached.state);
+        json = storedJson(cached.state);
         if (json === cached.hash) return;
       }
       const key = await this.storageKey(context);
       cached ??= { state: {}, hash: '' };
       cached.state.eTag = '*';
       await this.storage.write({ [key]: cached.state });
-      cached.hash = json ?? fingerprint(cached.state);
+      cached.hash = json ?? storedJson(cached.state);
       context.turnState.set(cacheKeyOf(this), cached);
     }
   };
