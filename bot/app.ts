@@ -40,6 +40,7 @@ import { TeamChannels, teamInstallationInterceptor } from './services/teamChanne
 import { registerHandoffDelivery } from './handoff/handoffDelivery';
 import { handoffRelayInterceptor, type HandoffMarker } from './handoff/handoffRelay';
 import { HandoffSweeper } from './handoff/handoffSweeper';
+import { exposedCollector, IdleHeapSettler } from './services/idleHeapSettler';
 
 export interface AppOptions {
   logger?: Logger;
@@ -255,8 +256,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // Prisma has compiled its query compiler by now (migrations and the start-up queries ran): its 4 MiB base64 source can go.
   releasePrismaWasmSource();
 
+  const collect = exposedCollector();
+  const heapSettler =
+    collect && config.HEAP_SETTLE_IDLE_MS > 0
+      ? new IdleHeapSettler({
+          collect,
+          idleMs: config.HEAP_SETTLE_IDLE_MS,
+          onSettled: (rssBeforeMiB, rssAfterMiB) => logger.debug({ rssBeforeMiB, rssAfterMiB }, 'heap settled after a quiet stretch'),
+        })
+      : undefined;
+
   let directLine: LocalDirectLine | undefined;
   const server = createServer({
+    onActivity: heapSettler && (() => heapSettler.noteTurn()),
     adapter,
     logic: (context) => bot.run(context),
     logger,
@@ -285,6 +297,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     dispatcher.start();
     sweep.start();
     handoffSweeper.start();
+    heapSettler?.start();
   }
   if (!config.ACCESS_MANAGERS_TEAM_ID) logger.warn('ACCESS_MANAGERS_TEAM_ID is not set: managers cards wait in the outbox until it is');
 
@@ -300,6 +313,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     retention: security.retention,
     stop: () => {
       stopping ??= (async () => {
+        heapSettler?.stop();
         await directLine?.close();
         await running.drain();
         await sweep.stop();

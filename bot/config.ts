@@ -70,6 +70,13 @@ export const configSchema = z
     OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(600_000),
     OUTBOX_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(8),
+    /** Quiet stretch (ms) after which the heap is settled once (needs node --expose-gc, as npm start runs it); 0: never. */
+    HEAP_SETTLE_IDLE_MS: z.coerce
+      .number()
+      .int()
+      .max(3_600_000)
+      .refine((ms) => ms === 0 || ms >= 5000, 'must be 0 (never) or at least 5000: V8 measures its allocation rate over 5 s')
+      .default(5000),
     DEADLINE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(60_000),
     CODE_REMINDER_DAYS: z
       .string()

@@ -17,6 +17,8 @@ export interface ServerDeps {
   databaseAnswers: () => Promise<boolean>;
   /** Extra details for /healthz (e.g. outbox failures); must hold no personal data. */
   healthDetails?: () => Promise<Record<string, unknown>>;
+  /** Told of each POST to /api/messages, before anything else (must be cheap). */
+  onActivity?: () => void;
   /** Local chat page (development only). */
   localChat?: { html: () => string; webChatBundle: string };
 }
@@ -63,6 +65,7 @@ export function createServer(deps: ServerDeps): Server {
   const readBody = bodyReader({ maxBodySize: deps.bodyLimitBytes });
 
   server.post('/api/messages', readBody, parseJson, async (req: Request, res: Response) => {
+    deps.onActivity?.();
     if (!isActivityShaped(req.body)) {
       res.send(400, genericBody(400));
       return;

@@ -76,6 +76,8 @@ describe('configuration of the outbox and the secret-code deadlines', () => {
     expect(c.OUTBOX_BACKOFF_MAX_MS).toBe(600_000);
     expect(c.OUTBOX_SEND_TIMEOUT_MS).toBe(15_000);
     expect(c.OUTBOX_CONCURRENCY).toBe(8);
+    expect(c.HEAP_SETTLE_IDLE_MS).toBe(5000);
+    expect(loadConfig({ HEAP_SETTLE_IDLE_MS: '0' }).HEAP_SETTLE_IDLE_MS).toBe(0);
     expect(c.DEADLINE_SWEEP_INTERVAL_MS).toBe(60_000);
     expect(c.CODE_REMINDER_DAYS).toEqual([3, 4]);
     expect(c.REMINDER_BUSINESS_HOURS).toEqual({ from: 8 * 60 + 30, to: 16 * 60 + 30 });
@@ -97,6 +99,7 @@ describe('configuration of the outbox and the secret-code deadlines', () => {
     [{ OUTBOX_MAX_ATTEMPTS: '0' }, /^Invalid configuration: OUTBOX_MAX_ATTEMPTS /],
     [{ OUTBOX_CONCURRENCY: '0' }, /^Invalid configuration: OUTBOX_CONCURRENCY /],
     [{ OUTBOX_CONCURRENCY: '33' }, /^Invalid configuration: OUTBOX_CONCURRENCY /],
+    [{ HEAP_SETTLE_IDLE_MS: '1000' }, /^Invalid configuration: HEAP_SETTLE_IDLE_MS must be 0 \(never\) or at least 5000/],
     [{ OUTBOX_BACKOFF_BASE_MS: '5000', OUTBOX_BACKOFF_MAX_MS: '1000' }, /^Invalid configuration: OUTBOX_BACKOFF_MAX_MS must be at least OUTBOX_BACKOFF_BASE_MS/],
     [{ DEADLINE_SWEEP_INTERVAL_MS: 'often' }, /^Invalid configuration: DEADLINE_SWEEP_INTERVAL_MS /],
   ])('when %j, then start-up stops naming the variable', (env, message) => {

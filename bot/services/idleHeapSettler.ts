@@ -1,0 +1,100 @@
+/**
+ * Gives memory back once the bot goes quiet: one full garbage collection after a stretch without turns.
+ * @remarks V8 sizes its young generation for the load it saw (up to `--max-semi-space-size` twice over) and keeps it.
+ * Its own memory reducer should hand the pages back when the process goes idle, but whether it runs depends on timers
+ * and allocation-rate estimates: measured here, the same start-up settled at 125 MiB one time and stayed at 168–175 MiB
+ * others. V8 shrinks the young generation at the end of a full collection when the allocation rate it measured over
+ * the last 5 s is low (`Heap::ReduceNewSpaceSize`); it takes that rate from the allocations between collections, so
+ * a collection made just after a busy stretch still counts the load. Hence two steps once the bot is quiet, after
+ * start-up and after each busy stretch: a young-generation collection on the first quiet check (a millisecond or two;
+ * it closes V8's last sample of the load), then a full one on the next check (the last 5 s now quiet: it frees the old
+ * generation's garbage and gives the young generation's pages back). Checks must therefore be at least 5 s apart.
+ * A turn that arrives during the full collection waits for it (tens of milliseconds, once per quiet stretch, never
+ * under load).
+ *
+ * Needs node's `--expose-gc` (the `npm start` script passes it); without it {@link exposedCollector} finds nothing
+ * and nothing is scheduled.
+ */
+export interface IdleHeapSettlerOptions {
+  /** A garbage collection: full, or of the young generation only. */
+  collect: (kind: 'full' | 'young') => void;
+  /** How long without a turn counts as quiet, in milliseconds (at least 5000, see above); the settling ends 2–3 such stretches after the last turn. */
+  idleMs: number;
+  /** Told after each settling (its two collections), with the resident memory before and after (MiB). */
+  onSettled?: (rssBeforeMiB: number, rssAfterMiB: number) => void;
+  /** Resident memory in bytes (injectable for tests). */
+  rss?: () => number;
+}
+
+export class IdleHeapSettler {
+  private turns = 0;
+  private seen = 0;
+  /** What the next quiet check does: a young collection after turns (or start-up), then a full one, then nothing. */
+  private next: 'young' | 'full' | 'none' = 'young';
+  private rssBefore = 0;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly options: IdleHeapSettlerOptions) {}
+
+  /** Counts a turn: the next quiet stretch ends with a settling. Cheap enough for every request. */
+  noteTurn(): void {
+    this.turns++;
+  }
+
+  /** Checks every `idleMs`; the timer does not keep the process alive. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.options.idleMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * One check. Turns since the previous check: nothing yet (the next quiet check settles). Quiet: the next step of
+   * the settling, if any is left.
+   * @returns the collection it made, if any.
+   */
+  tick(): 'full' | 'young' | undefined {
+    if (this.turns !== this.seen) {
+      this.seen = this.turns;
+      this.next = 'young';
+      return undefined;
+    }
+    const rss = this.options.rss ?? (() => process.memoryUsage.rss());
+    switch (this.next) {
+      case 'young':
+        this.rssBefore = rss();
+        this.options.collect('young');
+        this.next = 'full';
+        return 'young';
+      case 'full':
+        this.options.collect('full');
+        this.next = 'none';
+        this.options.onSettled?.(toMiB(this.rssBefore), toMiB(rss()));
+        return 'full';
+      default:
+        return undefined;
+    }
+  }
+}
+
+function toMiB(bytes: number): number {
+  return Math.round((bytes / 1048576) * 10) / 10;
+}
+
+type ExposedGc = (options?: { type: 'minor' }) => void;
+
+/**
+ * Collections through `globalThis.gc` when node runs with `--expose-gc`, else undefined.
+ * @remarks `gc()` is a full collection and `gc({ type: 'minor' })` a young-generation one; Node 20's V8 reads
+ * `{ type: 'major' }` as a young-generation collection too, so the full one is asked for without options.
+ */
+export function exposedCollector(): ((kind: 'full' | 'young') => void) | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc as ExposedGc | undefined;
+  if (typeof gc !== 'function') return undefined;
+  return (kind) => (kind === 'full' ? gc() : gc({ type: 'minor' }));
+}
