@@ -150,6 +150,23 @@ const FILED_COLUMNS = [
 const INSERT_REQUEST = `INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(FILED_COLUMNS.length)}) RETURNING ${REQUEST_ROW.columns}`;
 const NEXT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "last"`;
 const INSERT_EVENT = `INSERT INTO "request_events" ("request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const SELECT_REQUEST = `SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`;
+const SELECT_EVENTS = `SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`;
+/**
+ * PostgreSQL: a request and its events in one statement, the events as a JSON array of rows {@link EVENT_ROW} reads.
+ * @remarks JSON would write `at` (TIMESTAMP(3) without time zone, holding UTC) as `2026-03-02T15:04:05.678`, which
+ * JavaScript reads in the process's zone: it comes as epoch milliseconds instead (EXTRACT gives the seconds of the
+ * UTC value stored, to the millisecond), the same instant the runner's UTC parser gives `events()`.
+ */
+const SELECT_REQUEST_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
+    SELECT json_agg(json_build_object(
+      'id', "e"."id", 'request_id', "e"."request_id", 'action', "e"."action", 'from_status', "e"."from_status",
+      'to_status', "e"."to_status", 'actor_id', "e"."actor_id", 'actor_name', "e"."actor_name", 'reason', "e"."reason",
+      'at', CAST(EXTRACT(EPOCH FROM "e"."at") * 1000 AS BIGINT)
+    ) ORDER BY "e"."at" ASC, "e"."id" ASC)
+    FROM "request_events" AS "e" WHERE "e"."request_id" = "r"."id"
+  ), CAST('[]' AS JSON)) AS "events"
+  FROM "access_requests" AS "r" WHERE "r"."id" = ?`;
 
 /** Thrown when a versioned update finds the request changed since it was read. */
 export class StaleRequestError extends Error {
@@ -240,7 +257,7 @@ export class RequestRepository {
 
   async findById(id: number): Promise<RequestRecord | null> {
     if (this.sql) {
-      const [row] = await this.sql.query(`SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`, [id]);
+      const [row] = await this.sql.query(SELECT_REQUEST, [id]);
       return row ? REQUEST_ROW.map(row) : null;
     }
     return this.db.accessRequest.findUnique({ where: { id } });
@@ -327,9 +344,34 @@ export class RequestRepository {
 
   async events(requestId: number): Promise<RequestEventRecord[]> {
     if (this.sql) {
-      const rows = await this.sql.query(`SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`, [requestId]);
+      const rows = await this.sql.query(SELECT_EVENTS, [requestId]);
       return rows.map((row) => EVENT_ROW.map(row));
     }
     return this.db.requestEvent.findMany({ where: { requestId }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+  }
+
+  /**
+   * A request and its events, oldest first ({@link findById} and {@link events} together).
+   * @returns null when there is no such request.
+   * @remarks Each statement costs PostgreSQL's client a socket write, a read and pg's JavaScript (~0.25 ms of CPU):
+   * there the events come in the request's row (one statement). SQLite: the two reads in one entry of the group
+   * commit ({@link SqlRunner.together}) when the runner has it.
+   */
+  async findWithEvents(id: number): Promise<{ request: RequestRecord; events: RequestEventRecord[] } | null> {
+    const sql = this.sql;
+    if (sql?.provider === 'postgresql') {
+      const [row] = await sql.query<{ events: Record<string, unknown>[] }>(SELECT_REQUEST_WITH_EVENTS, [id]);
+      return row ? { request: REQUEST_ROW.map(row), events: row.events.map((event) => EVENT_ROW.map(event)) } : null;
+    }
+    if (sql?.together) {
+      // Only statements inside `together` (its function may run twice); the rows are mapped after.
+      const rows = await sql.together((s) => {
+        const [row] = s.query(SELECT_REQUEST, [id]);
+        return row ? { row, events: s.query(SELECT_EVENTS, [id]) } : null;
+      });
+      return rows ? { request: REQUEST_ROW.map(rows.row), events: rows.events.map((event) => EVENT_ROW.map(event)) } : null;
+    }
+    const request = await this.findById(id);
+    return request ? { request, events: await this.events(id) } : null;
   }
 }

@@ -4,6 +4,7 @@ import { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository } from '../../data/outboxRepository';
 import { RequestRepository, type NewRequest } from '../../data/requestRepository';
 import { sqlRunnerOf } from '../../data/sql';
+import { countingClient, withoutTogether } from '../helpers/countingRunner';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -116,5 +117,60 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
       { actorId: '29:a', actorAadObjectId: null, action: 'request.filed', at: NOW },
       { actorId: '29:b', actorAadObjectId: 'aad-b', action: 'requests.listed', at: NOW },
     ]);
+  });
+});
+
+describe.each(providersUnderTest())('a request with its events in plain SQL on %s', (provider) => {
+  let db: TestDb;
+  let sqlRepo: RequestRepository;
+  let prismaRepo: RequestRepository;
+  /** Where the runner cannot group statements (two queries). */
+  let twoQueriesRepo: RequestRepository;
+  beforeAll(async () => {
+    db = await createTestDatabase(provider);
+    sqlRepo = new RequestRepository(db.prisma);
+    prismaRepo = new RequestRepository(db.prisma.$extends({}) as unknown as Db);
+    twoQueriesRepo = new RequestRepository(countingClient(db.prisma, withoutTogether(sqlRunnerOf(db.prisma)!)).client);
+  });
+  afterAll(async () => db?.dispose());
+
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
+  const event = (requestId: number, action: string, when: Date, extra: { fromStatus?: string | null; actorName?: string | null; reason?: string | null } = {}) =>
+    db.prisma.requestEvent.create({ data: { requestId, action, fromStatus: null, toStatus: null, actorId: '29:someone', actorName: null, reason: null, ...extra, at: when } });
+
+  test('when a request has several events, some at the same time, then they come with it ordered by time then id, exactly as findById and events read them', async () => {
+    const { request } = await sqlRepo.file(input('with-events', { requesterName: null, practiceLocation: null, supervisorAuthorized: null }), NOW, reference);
+    const same = at(2_005);
+    const late = await event(request.id, 'rejected', same, { fromStatus: 'in_progress', actorName: 'Luc Gagnon', reason: 'Doublon « é » "quoted" \\ ' });
+    const claimed = await event(request.id, 'claimed', at(1), { fromStatus: 'submitted', actorName: 'Luc Gagnon' });
+    const sameTime = await event(request.id, 'note', same);
+    const earliest = await event(request.id, 'imported', at(-1));
+    const filed = (await prismaRepo.events(request.id)).find((e) => e.action === 'filed')!;
+    const expected = { request: await sqlRepo.findById(request.id), events: await sqlRepo.events(request.id) };
+    expect(expected.events.map((e) => e.id)).toEqual([earliest.id, filed.id, claimed.id, late.id, sameTime.id]);
+    expect(expected.events.map((e) => e.at)).toEqual([at(-1), NOW, at(1), same, same]);
+    for (const repo of [sqlRepo, twoQueriesRepo, prismaRepo]) {
+      expect(await repo.findWithEvents(request.id)).toEqual(expected);
+    }
+    expect(await prismaRepo.findWithEvents(request.id)).toEqual({ request: await prismaRepo.findById(request.id), events: await prismaRepo.events(request.id) });
+    expect(expected.request).toMatchObject({ requesterName: null, practiceLocation: null, supervisorAuthorized: null, codeExpiresAt: null });
+    expect(expected.events[0]).toMatchObject({ fromStatus: null, toStatus: null, actorName: null, reason: null });
+  });
+
+  test('when a request has no events, then it comes with an empty list; a missing request is null', async () => {
+    const bare = await db.prisma.accessRequest.create({
+      data: { ...input('no-events'), reference: 'DMA-2026-90001', status: 'submitted', createdAt: NOW, updatedAt: NOW, codeExpiresAt: at(86_400_000) },
+    });
+    for (const repo of [sqlRepo, twoQueriesRepo, prismaRepo]) {
+      expect(await repo.findWithEvents(bare.id)).toEqual({ request: bare, events: [] });
+      expect(await repo.findWithEvents(999_999)).toBeNull();
+    }
+  });
+
+  test('when a request is read with its events, then PostgreSQL gets one statement and SQLite one group-commit entry', async () => {
+    const { request } = await sqlRepo.file(input('one-statement'), NOW, reference);
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    expect(await new RequestRepository(client).findWithEvents(request.id)).toMatchObject({ request: { id: request.id }, events: [{ action: 'filed' }] });
+    expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
   });
 });
