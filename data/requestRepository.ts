@@ -148,8 +148,32 @@ const FILED_COLUMNS = [
   'created_at', 'updated_at',
 ] as const;
 const INSERT_REQUEST = `INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(FILED_COLUMNS.length)}) RETURNING ${REQUEST_ROW.columns}`;
-const NEXT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "last"`;
-const INSERT_EVENT = `INSERT INTO "request_events" ("request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const COUNT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1`;
+const NEXT_REFERENCE = `${COUNT_REFERENCE} RETURNING "last"`;
+const EVENT_COLUMNS = `"request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at"`;
+const INSERT_EVENT = `INSERT INTO "request_events" (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * PostgreSQL: the yearly number, the request and its `filed` event in one statement (data-modifying CTEs, each run
+ * once; one statement is atomic), inside the filing transaction like the three statements it replaces.
+ * @remarks The reference is formatted in SQL as `formatReference` (domain/intake/reference.ts) formats it:
+ * `DMA-<year>-<n>`, n zero-padded to 5 digits and longer when it needs more (`lpad` alone would cut it to 5). The
+ * number comes back too, and `fileInSql` checks the reference against `formatReference`: should the
+ * two ever part, filing fails and rolls back rather than store another format. The event's actor, name and time are
+ * the request's `requester_user_id`, `requester_name` and `created_at`, the values filing writes there.
+ */
+const FILE_REQUEST_POSTGRES = `WITH "counter" AS (
+    ${COUNT_REFERENCE} RETURNING "year", "last"
+  ), "filed" AS (
+    INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    VALUES ((
+      SELECT 'DMA-' || CAST("year" AS TEXT) || '-' || lpad(CAST("last" AS TEXT), GREATEST(5, length(CAST("last" AS TEXT))), '0') FROM "counter"
+    ), ${placeholders(FILED_COLUMNS.length - 1)})
+    RETURNING ${REQUEST_ROW.columns}
+  ), "event" AS (
+    INSERT INTO "request_events" (${EVENT_COLUMNS})
+    SELECT "id", 'filed', NULL, 'submitted', "requester_user_id", "requester_name", NULL, "created_at" FROM "filed"
+  )
+  SELECT ${REQUEST_ROW.columns}, (SELECT "last" FROM "counter") AS "reference_number" FROM "filed"`;
 const SELECT_REQUEST = `SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`;
 const SELECT_EVENTS = `SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`;
 /**
@@ -229,7 +253,10 @@ export class RequestRepository {
     }
   }
 
-  /** {@link file} in plain SQL: the same statements as through Prisma, in one transaction. */
+  /**
+   * {@link file} in plain SQL, in one transaction: on SQLite the same statements as through Prisma; on PostgreSQL the
+   * counter, the request and its event in one statement ({@link FILE_REQUEST_POSTGRES}), then `alsoInTransaction`.
+   */
   private async fileInSql(
     sql: SqlRunner,
     input: NewRequest,
@@ -238,18 +265,28 @@ export class RequestRepository {
     alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
   ): Promise<RequestRecord> {
     const year = now.getUTCFullYear();
+    // FILED_COLUMNS after the reference.
+    const values = [
+      input.kind, 'submitted', input.requesterRole, input.requesterUserId,
+      input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
+      input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
+      input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
+      input.idempotencyKey, false, 0, 1, now, now,
+    ];
     return sql.transaction(async (tx) => {
-      const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
-      const values = [
-        formatReference(year, Number(counter!.last)), input.kind, 'submitted', input.requesterRole, input.requesterUserId,
-        input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
-        input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
-        input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
-        input.idempotencyKey, false, 0, 1, now, now,
-      ];
-      const [row] = await tx.query(INSERT_REQUEST, values);
-      const created = REQUEST_ROW.map(row!);
-      await tx.execute(INSERT_EVENT, [created.id, 'filed', null, 'submitted', input.requesterUserId, input.requesterName ?? null, null, now]);
+      let created: RequestRecord;
+      if (tx.provider === 'postgresql') {
+        const [row] = await tx.query<{ reference_number: number }>(FILE_REQUEST_POSTGRES, [year, ...values]);
+        created = REQUEST_ROW.map(row!);
+        if (created.reference !== formatReference(year, Number(row!.reference_number))) {
+          throw new Error('the reference formatted in SQL differs from formatReference');
+        }
+      } else {
+        const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
+        const [row] = await tx.query(INSERT_REQUEST, [formatReference(year, Number(counter!.last)), ...values]);
+        created = REQUEST_ROW.map(row!);
+        await tx.execute(INSERT_EVENT, [created.id, 'filed', null, 'submitted', input.requesterUserId, input.requesterName ?? null, null, now]);
+      }
       if (alsoInTransaction) await alsoInTransaction(tx, created);
       return created;
     });

@@ -4,6 +4,7 @@ import { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository } from '../../data/outboxRepository';
 import { RequestRepository, type NewRequest } from '../../data/requestRepository';
 import { sqlRunnerOf } from '../../data/sql';
+import { formatReference } from '../../domain/intake/reference';
 import { countingClient, withoutTogether } from '../helpers/countingRunner';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
@@ -62,6 +63,56 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
     const rows = await db.prisma.outboxMessage.findMany({ where: { orderingKey: `request:${filed.request.id}:card` } });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'pending', nextAttemptAt: NOW, attempts: 0 });
+  });
+
+  test('when a request is filed, then its first event is exactly the filing (who, when, no reason), with nulls kept', async () => {
+    const named = await sqlRepo.file(input('event-named'), NOW, reference);
+    const anonymous = await sqlRepo.file(input('event-anonymous', { requesterName: null, requesterUserId: '29:other' }), NOW, reference);
+    for (const [filed, actorId, actorName] of [[named, '29:requester', 'Dre Test'], [anonymous, '29:other', null]] as const) {
+      const events = await sqlRepo.events(filed.request.id);
+      expect(events).toEqual([
+        { id: expect.any(Number), requestId: filed.request.id, action: 'filed', fromStatus: null, toStatus: 'submitted', actorId, actorName, reason: null, at: NOW },
+      ]);
+      expect(await prismaRepo.events(filed.request.id)).toEqual(events);
+    }
+  });
+
+  test('when filing, then the counter, the request and its event take one statement on PostgreSQL (three on SQLite), in the transaction', async () => {
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    let inTransaction: string[] = [];
+    await new RequestRepository(client).file(input('statements'), NOW, reference, async () => {
+      inTransaction = [...calls];
+    });
+    expect(inTransaction).toEqual(provider === 'postgresql' ? ['transaction', 'query'] : ['transaction', 'query', 'query', 'execute']);
+  });
+
+  test('when the yearly number reaches 99999 and beyond, then references are formatted as formatReference formats them (5 digits, then more)', async () => {
+    const at = new Date('2031-06-15T12:00:00.000Z');
+    await db.prisma.referenceCounter.create({ data: { year: 2031, last: 99_997 } });
+    for (const repo of [sqlRepo, prismaRepo]) {
+      const prefix = repo === sqlRepo ? 'sql' : 'prisma';
+      const filed = [];
+      for (let i = 0; i < 3; i++) filed.push(await repo.file(input(`boundary-${prefix}-${i}`), at, formatReference));
+      const first = repo === sqlRepo ? 99_998 : 100_001;
+      expect(filed.map((f) => f.request.reference)).toEqual([0, 1, 2].map((i) => formatReference(2031, first + i)));
+      expect(filed.map((f) => f.created)).toEqual([true, true, true]);
+    }
+    expect(formatReference(2031, 99_999)).toBe('DMA-2031-99999');
+    expect(formatReference(2031, 100_000)).toBe('DMA-2031-100000');
+  });
+
+  test('when the reference formatter is not the one the SQL mirrors, then filing fails on PostgreSQL and stores nothing (SQLite uses it)', async () => {
+    const other = (year: number, n: number) => `X-${year}-${n}`;
+    const before = await sqlRepo.file(input('formatter-before'), NOW, reference);
+    if (provider === 'postgresql') {
+      await expect(sqlRepo.file(input('formatter-other'), NOW, other)).rejects.toThrow('the reference formatted in SQL differs from formatReference');
+      expect(await sqlRepo.findByIdempotencyKey('formatter-other')).toBeNull();
+      const after = await sqlRepo.file(input('formatter-after'), NOW, reference);
+      expect(Number(after.request.reference.slice(-5))).toBe(Number(before.request.reference.slice(-5)) + 1);
+    } else {
+      const filed = await sqlRepo.file(input('formatter-other'), NOW, other);
+      expect(filed.request.reference).toBe(`X-2026-${Number(before.request.reference.slice(-5)) + 1}`);
+    }
   });
 
   test('when something in the filing transaction fails, then nothing of it is stored and the yearly number is not used up', async () => {
