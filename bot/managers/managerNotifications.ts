@@ -104,11 +104,14 @@ export function registerManagerHandlers(dispatcher: OutboxDispatcher, deps: Mana
   /** The card goes to the managers' channel as configured now, posted once, then updated in place. */
   dispatcher.register<ManagerCardPayload>(MANAGER_CARD_KIND, {
     deliver: async (message) => {
-      const request = await requests.findById(message.payload.requestId);
-      if (!request) return;
+      // The request and its history in one read (one statement on PostgreSQL), before the team check: a card that
+      // waits for the team costs one read either way.
+      const found = await requests.findWithEvents(message.payload.requestId);
+      if (!found) return;
       if (!config.ACCESS_MANAGERS_TEAM_ID) throw new ManagersTeamNotConfiguredError();
+      const { request, events } = found;
       const target = managersTarget(config);
-      const card = managerRequestCard(translator(managersLang), managersLang, request, await requests.events(request.id));
+      const card = managerRequestCard(translator(managersLang), managersLang, request, events);
       const activity: Partial<Activity> = { ...MessageFactory.attachment(cardAttachment(card)), summary: request.reference };
       if (request.managerCardActivityId && request.managerCardConversationId) {
         const posted = { activityId: request.managerCardActivityId, conversationId: request.managerCardConversationId };

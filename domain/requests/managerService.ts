@@ -86,8 +86,7 @@ export class ManagerService {
 
   /** A request and its history (for the card). */
   async detail(requestId: number): Promise<{ request: RequestRecord; events: Awaited<ReturnType<RequestRepository['events']>> } | null> {
-    const request = await this.requests.findById(requestId);
-    return request ? { request, events: await this.requests.events(requestId) } : null;
+    return this.requests.findWithEvents(requestId);
   }
 
   /** An access manager acts on a request from the card. */

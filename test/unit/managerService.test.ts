@@ -89,6 +89,18 @@ describe.each(providersUnderTest())('ManagerService on %s', (provider) => {
     expect(notes.commits).toBeGreaterThanOrEqual(5);
   });
 
+  test('when a request’s detail is asked, then it comes with its history oldest first; an unknown one is null', async () => {
+    const request = await file();
+    await managers.act(luc, 'claim', request.id);
+    const detail = await managers.detail(request.id);
+    expect(detail?.request).toMatchObject({ id: request.id, status: 'in_progress', assigneeId: luc.userId });
+    expect(detail?.events.map((e) => [e.action, e.fromStatus, e.toStatus, e.actorName])).toEqual([
+      ['filed', null, 'submitted', 'Dre Test'],
+      ['claimed', 'submitted', 'in_progress', 'Luc Gagnon'],
+    ]);
+    expect(await managers.detail(987654)).toBeNull();
+  });
+
   test('when an unknown request or someone else’s registration is named, then nothing changes', async () => {
     expect(await managers.act(luc, 'claim', 987654)).toEqual({ ok: false, reason: 'not_found' });
     const request = await file();

@@ -4,6 +4,8 @@ import { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository } from '../../data/outboxRepository';
 import { RequestRepository, type NewRequest } from '../../data/requestRepository';
 import { sqlRunnerOf } from '../../data/sql';
+import { formatReference } from '../../domain/intake/reference';
+import { countingClient, withoutTogether } from '../helpers/countingRunner';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -63,6 +65,56 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
     expect(rows[0]).toMatchObject({ status: 'pending', nextAttemptAt: NOW, attempts: 0 });
   });
 
+  test('when a request is filed, then its first event is exactly the filing (who, when, no reason), with nulls kept', async () => {
+    const named = await sqlRepo.file(input('event-named'), NOW, reference);
+    const anonymous = await sqlRepo.file(input('event-anonymous', { requesterName: null, requesterUserId: '29:other' }), NOW, reference);
+    for (const [filed, actorId, actorName] of [[named, '29:requester', 'Dre Test'], [anonymous, '29:other', null]] as const) {
+      const events = await sqlRepo.events(filed.request.id);
+      expect(events).toEqual([
+        { id: expect.any(Number), requestId: filed.request.id, action: 'filed', fromStatus: null, toStatus: 'submitted', actorId, actorName, reason: null, at: NOW },
+      ]);
+      expect(await prismaRepo.events(filed.request.id)).toEqual(events);
+    }
+  });
+
+  test('when filing, then the counter, the request and its event take one statement on PostgreSQL (three on SQLite), in the transaction', async () => {
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    let inTransaction: string[] = [];
+    await new RequestRepository(client).file(input('statements'), NOW, reference, async () => {
+      inTransaction = [...calls];
+    });
+    expect(inTransaction).toEqual(provider === 'postgresql' ? ['transaction', 'query'] : ['transaction', 'query', 'query', 'execute']);
+  });
+
+  test('when the yearly number reaches 99999 and beyond, then references are formatted as formatReference formats them (5 digits, then more)', async () => {
+    const at = new Date('2031-06-15T12:00:00.000Z');
+    await db.prisma.referenceCounter.create({ data: { year: 2031, last: 99_997 } });
+    for (const repo of [sqlRepo, prismaRepo]) {
+      const prefix = repo === sqlRepo ? 'sql' : 'prisma';
+      const filed = [];
+      for (let i = 0; i < 3; i++) filed.push(await repo.file(input(`boundary-${prefix}-${i}`), at, formatReference));
+      const first = repo === sqlRepo ? 99_998 : 100_001;
+      expect(filed.map((f) => f.request.reference)).toEqual([0, 1, 2].map((i) => formatReference(2031, first + i)));
+      expect(filed.map((f) => f.created)).toEqual([true, true, true]);
+    }
+    expect(formatReference(2031, 99_999)).toBe('DMA-2031-99999');
+    expect(formatReference(2031, 100_000)).toBe('DMA-2031-100000');
+  });
+
+  test('when the reference formatter is not the one the SQL mirrors, then filing fails on PostgreSQL and stores nothing (SQLite uses it)', async () => {
+    const other = (year: number, n: number) => `X-${year}-${n}`;
+    const before = await sqlRepo.file(input('formatter-before'), NOW, reference);
+    if (provider === 'postgresql') {
+      await expect(sqlRepo.file(input('formatter-other'), NOW, other)).rejects.toThrow('the reference formatted in SQL differs from formatReference');
+      expect(await sqlRepo.findByIdempotencyKey('formatter-other')).toBeNull();
+      const after = await sqlRepo.file(input('formatter-after'), NOW, reference);
+      expect(Number(after.request.reference.slice(-5))).toBe(Number(before.request.reference.slice(-5)) + 1);
+    } else {
+      const filed = await sqlRepo.file(input('formatter-other'), NOW, other);
+      expect(filed.request.reference).toBe(`X-2026-${Number(before.request.reference.slice(-5)) + 1}`);
+    }
+  });
+
   test('when something in the filing transaction fails, then nothing of it is stored and the yearly number is not used up', async () => {
     const before = await sqlRepo.file(input('before-failure'), NOW, reference);
     await expect(
@@ -116,5 +168,60 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
       { actorId: '29:a', actorAadObjectId: null, action: 'request.filed', at: NOW },
       { actorId: '29:b', actorAadObjectId: 'aad-b', action: 'requests.listed', at: NOW },
     ]);
+  });
+});
+
+describe.each(providersUnderTest())('a request with its events in plain SQL on %s', (provider) => {
+  let db: TestDb;
+  let sqlRepo: RequestRepository;
+  let prismaRepo: RequestRepository;
+  /** Where the runner cannot group statements (two queries). */
+  let twoQueriesRepo: RequestRepository;
+  beforeAll(async () => {
+    db = await createTestDatabase(provider);
+    sqlRepo = new RequestRepository(db.prisma);
+    prismaRepo = new RequestRepository(db.prisma.$extends({}) as unknown as Db);
+    twoQueriesRepo = new RequestRepository(countingClient(db.prisma, withoutTogether(sqlRunnerOf(db.prisma)!)).client);
+  });
+  afterAll(async () => db?.dispose());
+
+  const at = (ms: number) => new Date(NOW.getTime() + ms);
+  const event = (requestId: number, action: string, when: Date, extra: { fromStatus?: string | null; actorName?: string | null; reason?: string | null } = {}) =>
+    db.prisma.requestEvent.create({ data: { requestId, action, fromStatus: null, toStatus: null, actorId: '29:someone', actorName: null, reason: null, ...extra, at: when } });
+
+  test('when a request has several events, some at the same time, then they come with it ordered by time then id, exactly as findById and events read them', async () => {
+    const { request } = await sqlRepo.file(input('with-events', { requesterName: null, practiceLocation: null, supervisorAuthorized: null }), NOW, reference);
+    const same = at(2_005);
+    const late = await event(request.id, 'rejected', same, { fromStatus: 'in_progress', actorName: 'Luc Gagnon', reason: 'Doublon « é » "quoted" \\ ' });
+    const claimed = await event(request.id, 'claimed', at(1), { fromStatus: 'submitted', actorName: 'Luc Gagnon' });
+    const sameTime = await event(request.id, 'note', same);
+    const earliest = await event(request.id, 'imported', at(-1));
+    const filed = (await prismaRepo.events(request.id)).find((e) => e.action === 'filed')!;
+    const expected = { request: await sqlRepo.findById(request.id), events: await sqlRepo.events(request.id) };
+    expect(expected.events.map((e) => e.id)).toEqual([earliest.id, filed.id, claimed.id, late.id, sameTime.id]);
+    expect(expected.events.map((e) => e.at)).toEqual([at(-1), NOW, at(1), same, same]);
+    for (const repo of [sqlRepo, twoQueriesRepo, prismaRepo]) {
+      expect(await repo.findWithEvents(request.id)).toEqual(expected);
+    }
+    expect(await prismaRepo.findWithEvents(request.id)).toEqual({ request: await prismaRepo.findById(request.id), events: await prismaRepo.events(request.id) });
+    expect(expected.request).toMatchObject({ requesterName: null, practiceLocation: null, supervisorAuthorized: null, codeExpiresAt: null });
+    expect(expected.events[0]).toMatchObject({ fromStatus: null, toStatus: null, actorName: null, reason: null });
+  });
+
+  test('when a request has no events, then it comes with an empty list; a missing request is null', async () => {
+    const bare = await db.prisma.accessRequest.create({
+      data: { ...input('no-events'), reference: 'DMA-2026-90001', status: 'submitted', createdAt: NOW, updatedAt: NOW, codeExpiresAt: at(86_400_000) },
+    });
+    for (const repo of [sqlRepo, twoQueriesRepo, prismaRepo]) {
+      expect(await repo.findWithEvents(bare.id)).toEqual({ request: bare, events: [] });
+      expect(await repo.findWithEvents(999_999)).toBeNull();
+    }
+  });
+
+  test('when a request is read with its events, then PostgreSQL gets one statement and SQLite one group-commit entry', async () => {
+    const { request } = await sqlRepo.file(input('one-statement'), NOW, reference);
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    expect(await new RequestRepository(client).findWithEvents(request.id)).toMatchObject({ request: { id: request.id }, events: [{ action: 'filed' }] });
+    expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
   });
 });
