@@ -62,6 +62,12 @@ export function createAdapter(config: Config, logger: Logger, overrides: Adapter
   adapter.onTurnError = async (context: TurnContext, error: unknown) => {
     logger.error({ err: error, activityType: context.activity?.type, channelId: context.activity?.channelId }, 'turn failed');
   };
+  // Through our logger (redaction, JSON lines), not the console: a refused token is the caller's problem (warn).
+  adapter.report = (problem, err) => {
+    if (problem === 'missing-type') logger.warn('activity without a type refused');
+    else if (err instanceof connector.AuthenticationError) logger.warn({ err }, 'activity refused: authentication failed');
+    else logger.error({ err }, 'activity failed');
+  };
   return adapter;
 }
 
@@ -79,16 +85,23 @@ export interface ActivityAnswer {
  * string: ~15 KiB of garbage per turn, 5 % of all the bot allocates. `processBody` makes the same checks in plain
  * JavaScript, fixes the timestamps as botbuilder's `validateAndFixActivity` does, and runs `processActivity` with the
  * same answers: invoke response status (200 without one), 400 without a type, 401 for an AuthenticationError, 500
- * for any other error (logged to the console as botbuilder does). `test/unit/adapter-process.test.ts` compares both.
+ * for any other error (reported through `report`, else logged to the console as botbuilder does). `test/unit/adapter-process.test.ts` compares both.
  */
 export class HelpdeskAdapter extends CloudAdapter {
+  /**
+   * Where `processBody` reports what botbuilder's `process` writes to the console: an activity without a type, and
+   * an activity that failed outside the turn (authentication, or an error `onTurnError` rethrew). Console when unset.
+   */
+  report?: (problem: 'missing-type' | 'failed', err?: unknown) => void;
+
   async processBody(body: unknown, authorization: unknown, logic: (context: TurnContext) => Promise<void>): Promise<ActivityAnswer> {
     if (!isPlainRecord(body)) {
       return { status: StatusCodes.BAD_REQUEST, body: '`req.body` not an object, make sure you are using middleware to parse incoming requests.' };
     }
     const activity = fixActivity(body);
     if (!activity.type) {
-      console.warn('BadRequest: Missing activity or activity type.');
+      if (this.report) this.report('missing-type');
+      else console.warn('BadRequest: Missing activity or activity type.');
       return { status: StatusCodes.BAD_REQUEST };
     }
     if (typeof authorization !== 'string') throw new TypeError('the Authorization header is not a string');
@@ -96,7 +109,8 @@ export class HelpdeskAdapter extends CloudAdapter {
       const invokeResponse = await this.processActivity(authorization, activity, logic);
       return { status: invokeResponse?.status ?? StatusCodes.OK, body: invokeResponse?.body };
     } catch (err) {
-      console.error(err);
+      if (this.report) this.report('failed', err);
+      else console.error(err);
       return { status: err instanceof connector.AuthenticationError ? StatusCodes.UNAUTHORIZED : StatusCodes.INTERNAL_SERVER_ERROR, body: (err as { message?: unknown }).message ?? err };
     }
   }

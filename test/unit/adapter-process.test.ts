@@ -135,4 +135,21 @@ describe('HelpdeskAdapter.processBody answers as CloudAdapter.process', () => {
       expect(actual).toEqual(expected);
     }
   });
+
+  test('when a reporter is set, then what botbuilder prints goes to it, once per problem, and the console stays silent', async () => {
+    const reported: [string, unknown][] = [];
+    const reporting = new HelpdeskAdapter(
+      new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'secret', MicrosoftAppType: 'MultiTenant' }),
+    );
+    reporting.report = (problem, err) => reported.push([problem, err]);
+    const body = { type: 'message', channelId: 'msteams', serviceUrl: 'https://smba.example/amer/', from: { id: '29:u' }, conversation: { id: 'a:c' } };
+    const refused = await counting(() => reporting.processBody(structuredClone(body), 'Bearer nope', async () => undefined));
+    const untyped = await counting(() => reporting.processBody({ ...structuredClone(body), type: '' }, '', async () => undefined));
+    expect(refused).toMatchObject({ value: { status: 401 }, warned: 0, errored: 0 });
+    expect(untyped).toMatchObject({ value: { status: 400 }, warned: 0, errored: 0 });
+    expect(reported.map(([problem]) => problem)).toEqual(['failed', 'missing-type']);
+    // botbuilder's own botframework-connector, as bot/adapter.ts resolves it.
+    const connector = require(require.resolve('botframework-connector', { paths: [require.resolve('botbuilder')] })) as typeof import('botframework-connector');
+    expect(reported[0]![1]).toBeInstanceOf(connector.AuthenticationError);
+  });
 });
