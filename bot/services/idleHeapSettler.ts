@@ -1,5 +1,5 @@
 /**
- * Gives memory back once the bot goes quiet: one full garbage collection after a stretch without turns.
+ * Gives memory back once the bot goes quiet: two garbage collections after a stretch without turns.
  * @remarks V8 sizes its young generation for the load it saw (up to `--max-semi-space-size` twice over) and keeps it.
  * Its own memory reducer should hand the pages back when the process goes idle, but whether it runs depends on timers
  * and allocation-rate estimates: measured here, the same start-up settled at 125 MiB one time and stayed at 168–175 MiB
@@ -27,8 +27,8 @@ export interface IdleHeapSettlerOptions {
 }
 
 export class IdleHeapSettler {
-  private turns = 0;
-  private seen = 0;
+  /** A turn came since the last check. */
+  private busy = false;
   /** What the next quiet check does: a young collection after turns (or start-up), then a full one, then nothing. */
   private next: 'young' | 'full' | 'none' = 'young';
   private rssBefore = 0;
@@ -38,7 +38,7 @@ export class IdleHeapSettler {
 
   /** Counts a turn: the next quiet stretch ends with a settling. Cheap enough for every request. */
   noteTurn(): void {
-    this.turns++;
+    this.busy = true;
   }
 
   /** Checks every `idleMs`; the timer does not keep the process alive. */
@@ -59,8 +59,8 @@ export class IdleHeapSettler {
    * @returns the collection it made, if any.
    */
   tick(): 'full' | 'young' | undefined {
-    if (this.turns !== this.seen) {
-      this.seen = this.turns;
+    if (this.busy) {
+      this.busy = false;
       this.next = 'young';
       return undefined;
     }
