@@ -22,7 +22,7 @@ export interface StartupOptions {
 const ROOT = path.resolve(__dirname, '..');
 const ENTRY = path.join(ROOT, 'dist', 'bot', 'index.js');
 const RESTARTS = 5;
-/** How long the bot sits idle before its settled RSS is read: V8's memory reducer starts 8 s after activity ends, and its collections give back the young generation's pages. */
+/** How long the bot sits idle before its settled RSS is read: the idle heap settler (bot/services/idleHeapSettler.ts, `--expose-gc`) gives the young generation's pages back 10–15 s after start-up, V8's own memory reducer sometimes. */
 const SETTLE_MS = 30_000;
 
 function freePort(): Promise<number> {

@@ -124,13 +124,13 @@ export class HelpdeskBot extends ActivityHandler {
     });
   }
 
-  /** Runs the turn and saves conversation and user state once at the end. */
   /** The state items a turn of this activity loads (conversation, user): none when it lacks the ids to key them. */
   stateKeys(context: TurnContext): string[] {
     if (!loadsState(context)) return [];
     return [this.deps.conversationState.getStorageKey(context), this.deps.userState.getStorageKey(context)].filter((k): k is string => !!k);
   }
 
+  /** Runs the turn and saves conversation and user state once at the end. */
   override async run(context: TurnContext): Promise<void> {
     // Both states in one query (the storage answers reads of the same tick together, or takes what the turn prelude
     // read); handlers then read them from the turn cache.
