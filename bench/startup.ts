@@ -65,7 +65,8 @@ async function startBot(databaseUrl: string, nodeOptions?: string): Promise<Star
       NODE_ENV: 'test',
       PORT: String(port),
       LOCAL_CHAT: 'false',
-      LOG_LEVEL: 'warn',
+      // BENCH_BOT_LOG_LEVEL=debug shows the idle heap settler's figures (heap, external) on stderr.
+      LOG_LEVEL: process.env.BENCH_BOT_LOG_LEVEL ?? 'warn',
       DATABASE_URL: databaseUrl,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -262,7 +262,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ? new IdleHeapSettler({
           collect,
           idleMs: config.HEAP_SETTLE_IDLE_MS,
-          onSettled: (rssBeforeMiB, rssAfterMiB) => logger.debug({ rssBeforeMiB, rssAfterMiB }, 'heap settled after a quiet stretch'),
+          onSettled: (rssBeforeMiB, rssAfterMiB) => {
+            const { heapTotal, heapUsed, external } = process.memoryUsage();
+            const mib = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+            logger.debug({ rssBeforeMiB, rssAfterMiB, heapTotalMiB: mib(heapTotal), heapUsedMiB: mib(heapUsed), externalMiB: mib(external) }, 'heap settled after a quiet stretch');
+          },
         })
       : undefined;
 
