@@ -1,4 +1,5 @@
-import type { Db } from './db';
+import type { Db, DbTx } from './db';
+import type { SentWrite } from './outboxRepository';
 import { rowMapper } from './rowMapping';
 import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner } from './sql';
 import type { TxClient } from './tx';
@@ -191,6 +192,21 @@ const SELECT_REQUEST_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
     FROM "request_events" AS "e" WHERE "e"."request_id" = "r"."id"
   ), CAST('[]' AS JSON)) AS "events"
   FROM "access_requests" AS "r" WHERE "r"."id" = ?`;
+
+/**
+ * Remembers where a request's managers' card was posted, as `ManagerRequestRepository.setManagerCard` does (same
+ * statement, same error when the request is missing), but made with the outbox row's `markSent`: one statement on
+ * PostgreSQL for both. Not versioned, like setManagerCard: delivery bookkeeping must not make a manager's action fail.
+ */
+export function managerCardWrite(requestId: number, posted: { activityId: string; conversationId: string }): SentWrite {
+  return {
+    sql: 'UPDATE "access_requests" SET "manager_card_activity_id" = ?, "manager_card_conversation_id" = ? WHERE "id" = ?',
+    params: [posted.activityId, posted.conversationId, requestId],
+    viaPrisma: async (db: DbTx) =>
+      (await db.accessRequest.updateMany({ where: { id: requestId }, data: { managerCardActivityId: posted.activityId, managerCardConversationId: posted.conversationId } })).count,
+    missing: `no request ${requestId} to attach the managers' card to`,
+  };
+}
 
 /** Thrown when a versioned update finds the request changed since it was read. */
 export class StaleRequestError extends Error {

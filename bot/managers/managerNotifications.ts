@@ -5,7 +5,7 @@ import { requesterNoticeCard } from '../../cards/requesterNotice';
 import type { TxClient } from '../../data/tx';
 import type { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository, type OutboxRecord, type OutboxTarget } from '../../data/outboxRepository';
-import type { RequestRecord, RequestRepository } from '../../data/requestRepository';
+import { managerCardWrite, type RequestRecord, type RequestRepository } from '../../data/requestRepository';
 import { resolveLang, translator } from '../../domain/i18n';
 import { OPEN_STATUSES } from '../../domain/requests/lifecycle';
 import type { RequestChange, RequestNotifications, RequesterNotice } from '../../domain/requests/managerService';
@@ -125,8 +125,8 @@ export function registerManagerHandlers(dispatcher: OutboxDispatcher, deps: Mana
         }
       }
       const posted = await proactive.send(target, activity);
-      await queries.setManagerCard(request.id, posted);
-      return posted;
+      // Where the card went is stored on the request with the row's mark as sent (one statement on PostgreSQL).
+      return { ...posted, alsoWrite: managerCardWrite(request.id, posted) };
     },
   });
 
