@@ -58,6 +58,57 @@ export interface SentRecord {
   alsoWrite?: SentWrite;
 }
 
+/**
+ * An outbox message about a request being filed, described before the request has its id: its payload is
+ * `{ "<idField>": <id> }` and its ordering key `<prefix><id><suffix>`, so that the filing's own statement can write it
+ * (RequestRepository.file); {@link requestOutboxMessage} gives the same message in JavaScript.
+ */
+export interface RequestOutboxMessage {
+  kind: string;
+  target: OutboxTarget;
+  idField: string;
+  orderingKey?: { prefix: string; suffix: string };
+}
+
+/** The message a {@link RequestOutboxMessage} stands for, once the request has its id. */
+export function requestOutboxMessage(message: RequestOutboxMessage, requestId: number): NewOutboxMessage<Record<string, number>> {
+  return {
+    kind: message.kind,
+    target: message.target,
+    payload: { [message.idField]: requestId },
+    ...(message.orderingKey ? { orderingKey: `${message.orderingKey.prefix}${requestId}${message.orderingKey.suffix}` } : {}),
+  };
+}
+
+/**
+ * PostgreSQL: an INSERT of a {@link RequestOutboxMessage} for each row of `source` (a CTE), its id in `idColumn`,
+ * writing what {@link OutboxRepository.enqueue} writes for {@link requestOutboxMessage}: the payload is the JSON
+ * `JSON.stringify` makes of `{ idField: id }` (no spaces), built as text; pending, due at `now`. Parameters:
+ * {@link requestOutboxParams}.
+ * @remarks `after`: the CTE of the message enqueued before this one. Sibling data-modifying CTEs run in no set order;
+ * reading the one before makes it insert first, so ids (the delivery order of an ordering key) follow the list.
+ */
+export function requestOutboxInsert(source: string, idColumn: string, after?: string): string {
+  const id = `CAST(${idColumn} AS TEXT)`;
+  return `INSERT INTO "outbox_messages" (${ENQUEUE_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    SELECT ?, ?, '{' || ? || ':' || ${id} || '}', NULL, ? || ${id} || ?, 'pending', 0, ?, ?, ? FROM ${source}
+    ${after ? `WHERE EXISTS (SELECT 1 FROM ${after}) ` : ''}RETURNING "id"`;
+}
+
+/** The parameters of {@link requestOutboxInsert} (a null ordering key when the message has none). */
+export function requestOutboxParams(message: RequestOutboxMessage, now: Date): SqlValue[] {
+  return [
+    message.kind,
+    targetKey(message.target),
+    JSON.stringify(message.idField),
+    message.orderingKey?.prefix ?? null,
+    message.orderingKey?.suffix ?? null,
+    now,
+    now,
+    now,
+  ];
+}
+
 /** Counts per status, and the oldest failures (ids, kinds and error classes only: no personal data). */
 export interface OutboxHealth {
   pending: number;
