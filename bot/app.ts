@@ -136,7 +136,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
     hours: config.REMINDER_BUSINESS_HOURS,
   });
   // Filing and cancelling write the managers' card refresh in their own transaction.
-  const requests = new RequestService(requestRepository, clock, (tx, request) => notifications.requestChanged(tx, request, { action: 'filed', updateCard: true }), {
+  const requests = new RequestService(requestRepository, clock, notifications.filing(), {
     onCancelled: (tx, request) => notifications.requestChanged(tx, request, { action: 'cancelled', updateCard: true }),
     afterCommit: () => notifications.committed(),
   });

@@ -1,5 +1,6 @@
 import type { DbTx } from './db';
-import { sqlRunnerOf, type SqlRunner } from './sql';
+import { sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { isSqlTx, type TxClient } from './tx';
 
 /** One row of the access log, as stored. */
 export interface AccessLogRecord {
@@ -20,6 +21,21 @@ export interface NewAccessLogEntry {
   at: Date;
 }
 
+const COLUMNS = `"actor_id", "actor_aad_object_id", "request_id", "action", "at"`;
+
+/**
+ * PostgreSQL: the access-log row of each row of `source` (a CTE), its request id in `idColumn`, as {@link append}
+ * writes it. Parameters: {@link accessLogParams}.
+ */
+export function accessLogInsert(source: string, idColumn: string): string {
+  return `INSERT INTO "access_log" (${COLUMNS}) SELECT ?, ?, ${idColumn}, ?, ? FROM ${source}`;
+}
+
+/** The parameters of {@link accessLogInsert}. */
+export function accessLogParams(entry: Omit<NewAccessLogEntry, 'requestId'>): SqlValue[] {
+  return [entry.actorId, entry.actorAadObjectId ?? null, entry.action, entry.at];
+}
+
 /**
  * The access log table (`access_log`): append and read, nothing else.
  * @remarks Deliberately without update or delete: the application has no code path that changes or removes
@@ -35,15 +51,20 @@ export class AccessLogRepository {
 
   /** Appends rows (one per request read or changed): one INSERT, plain SQL when the client has a runner. */
   async append(entries: NewAccessLogEntry[]): Promise<void> {
+    await AccessLogRepository.append(this.sql ?? this.db, entries);
+  }
+
+  /** {@link append} inside the caller's transaction when `tx` is one (e.g. with the change it records). */
+  static async append(tx: TxClient, entries: NewAccessLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    if (this.sql) {
-      await this.sql.execute(
-        `INSERT INTO "access_log" ("actor_id", "actor_aad_object_id", "request_id", "action", "at") VALUES ${entries.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
+    if (isSqlTx(tx)) {
+      await tx.execute(
+        `INSERT INTO "access_log" (${COLUMNS}) VALUES ${entries.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
         entries.flatMap((e) => [e.actorId, e.actorAadObjectId ?? null, e.requestId, e.action, e.at]),
       );
       return;
     }
-    await this.db.accessLogEntry.createMany({
+    await tx.accessLogEntry.createMany({
       data: entries.map((e) => ({ actorId: e.actorId, actorAadObjectId: e.actorAadObjectId ?? null, requestId: e.requestId, action: e.action, at: e.at })),
     });
   }

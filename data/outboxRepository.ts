@@ -1,6 +1,6 @@
-import type { Db } from './db';
+import type { Db, DbTx } from './db';
 import { rowMapper } from './rowMapping';
-import { isUniqueViolation, placeholders, readSqlDate, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, readSqlDate, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 import { isSqlTx, type TxClient } from './tx';
 
 /**
@@ -32,6 +32,81 @@ export interface NewOutboxMessage<P = unknown> {
   orderingKey?: string;
   /** Not before this instant (default: now). */
   notBefore?: Date;
+}
+
+/**
+ * A write that records a delivery elsewhere (e.g. where a request's managers' card was posted), made with the row's
+ * `markSent`: in the same statement on PostgreSQL, so a delivery costs one statement instead of two.
+ * @remarks `sql` is one UPDATE with `?` placeholders, valid on both databases and without RETURNING, that must change
+ * exactly one row: when it changes none, the row is not marked sent and `markSent` throws `missing` (the dispatcher
+ * then retries the delivery, as when a handler's own write throws).
+ */
+export interface SentWrite {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+  /** The same write through Prisma (a client without plain-SQL runner); resolves to the number of rows changed. */
+  viaPrisma(db: DbTx): Promise<number>;
+  /** The message of the error thrown when it changes no row. */
+  readonly missing: string;
+}
+
+/** What a delivery posted, and what else records it. */
+export interface SentRecord {
+  activityId?: string | null;
+  conversationId?: string | null;
+  /** Made with the mark (see {@link SentWrite}). */
+  alsoWrite?: SentWrite;
+}
+
+/**
+ * An outbox message about a request being filed, described before the request has its id: its payload is
+ * `{ "<idField>": <id> }` and its ordering key `<prefix><id><suffix>`, so that the filing's own statement can write it
+ * (RequestRepository.file); {@link requestOutboxMessage} gives the same message in JavaScript.
+ */
+export interface RequestOutboxMessage {
+  kind: string;
+  target: OutboxTarget;
+  idField: string;
+  orderingKey?: { prefix: string; suffix: string };
+}
+
+/** The message a {@link RequestOutboxMessage} stands for, once the request has its id. */
+export function requestOutboxMessage(message: RequestOutboxMessage, requestId: number): NewOutboxMessage<Record<string, number>> {
+  return {
+    kind: message.kind,
+    target: message.target,
+    payload: { [message.idField]: requestId },
+    ...(message.orderingKey ? { orderingKey: `${message.orderingKey.prefix}${requestId}${message.orderingKey.suffix}` } : {}),
+  };
+}
+
+/**
+ * PostgreSQL: an INSERT of a {@link RequestOutboxMessage} for each row of `source` (a CTE), its id in `idColumn`,
+ * writing what {@link OutboxRepository.enqueue} writes for {@link requestOutboxMessage}: the payload is the JSON
+ * `JSON.stringify` makes of `{ idField: id }` (no spaces), built as text; pending, due at `now`. Parameters:
+ * {@link requestOutboxParams}.
+ * @remarks `after`: the CTE of the message enqueued before this one. Sibling data-modifying CTEs run in no set order;
+ * reading the one before makes it insert first, so ids (the delivery order of an ordering key) follow the list.
+ */
+export function requestOutboxInsert(source: string, idColumn: string, after?: string): string {
+  const id = `CAST(${idColumn} AS TEXT)`;
+  return `INSERT INTO "outbox_messages" (${ENQUEUE_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    SELECT ?, ?, '{' || ? || ':' || ${id} || '}', NULL, ? || ${id} || ?, 'pending', 0, ?, ?, ? FROM ${source}
+    ${after ? `WHERE EXISTS (SELECT 1 FROM ${after}) ` : ''}RETURNING "id"`;
+}
+
+/** The parameters of {@link requestOutboxInsert} (a null ordering key when the message has none). */
+export function requestOutboxParams(message: RequestOutboxMessage, now: Date): SqlValue[] {
+  return [
+    message.kind,
+    targetKey(message.target),
+    JSON.stringify(message.idField),
+    message.orderingKey?.prefix ?? null,
+    message.orderingKey?.suffix ?? null,
+    now,
+    now,
+    now,
+  ];
 }
 
 /** Counts per status, and the oldest failures (ids, kinds and error classes only: no personal data). */
@@ -141,6 +216,17 @@ function outboxStatements(sql: SqlRunner): OutboxStatements {
     healthFailures: `SELECT "id", "kind", "attempts", "last_error" AS "lastError", "updated_at" AS "updatedAt"
       FROM "outbox_messages" WHERE "status" = 'failed' ORDER BY "id" LIMIT 10`,
   };
+}
+
+/**
+ * PostgreSQL: a {@link SentWrite} and the mark in one statement. The mark waits for the write (EXISTS on its CTE), so
+ * a write that changes no row leaves the row pending, as the two statements one after the other did; the write is
+ * made whether or not the claim is still held. `written` and `sent` count the rows each changed.
+ */
+function markSentWith(write: string, markSent: string): string {
+  return `WITH "written" AS (${write} RETURNING 1 AS "one"),
+    "sent" AS (${markSent} AND EXISTS (SELECT 1 FROM "written") RETURNING 1 AS "one")
+    SELECT CAST((SELECT COUNT(*) FROM "written") AS INTEGER) AS "written", CAST((SELECT COUNT(*) FROM "sent") AS INTEGER) AS "sent"`;
 }
 
 /**
@@ -280,11 +366,38 @@ export class OutboxRepository {
     return claimed;
   }
 
-  /** Marks a claimed row delivered, with what was posted; false when the claim was lost meanwhile. */
-  async markSent(id: number, owner: string, now: Date, posted: { activityId?: string | null; conversationId?: string | null } = {}): Promise<boolean> {
+  /**
+   * Marks a claimed row delivered, with what was posted; false when the claim was lost meanwhile.
+   * @remarks `posted.alsoWrite` is made whether or not the claim was lost (it records what Teams accepted, as a
+   * handler's own write after its send would); when it changes no row the row stays pending and this throws.
+   * PostgreSQL: both in one statement (data-modifying CTEs); SQLite: both in one group-commit entry.
+   */
+  async markSent(id: number, owner: string, now: Date, posted: SentRecord = {}): Promise<boolean> {
+    const also = posted.alsoWrite;
+    const params = [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner];
     if (this.sql && this.statements) {
-      return (await this.sql.execute(this.statements.markSent, [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner])) === 1;
+      if (!also) return (await this.sql.execute(this.statements.markSent, params)) === 1;
+      let written: number;
+      let sent: number;
+      if (this.sql.provider === 'postgresql') {
+        const [row] = await this.sql.query<{ written: unknown; sent: unknown }>(markSentWith(also.sql, this.statements.markSent), [...also.params, ...params]);
+        written = Number(row?.written);
+        sent = Number(row?.sent);
+      } else if (this.sql.together) {
+        // Only statements inside `together` (its function may run twice).
+        const markSent = this.statements.markSent;
+        [written, sent] = await this.sql.together((s) => {
+          const n = s.execute(also.sql, also.params);
+          return [n, n === 1 ? s.execute(markSent, params) : 0];
+        });
+      } else {
+        written = await this.sql.execute(also.sql, also.params);
+        sent = written === 1 ? await this.sql.execute(this.statements.markSent, params) : 0;
+      }
+      if (written !== 1) throw new Error(also.missing);
+      return sent === 1;
     }
+    if (also && (await also.viaPrisma(this.db)) !== 1) throw new Error(also.missing);
     const res = await this.db.outboxMessage.updateMany({
       where: { id, lockOwner: owner, status: 'pending' },
       data: {
@@ -300,6 +413,15 @@ export class OutboxRepository {
       },
     });
     return res.count === 1;
+  }
+
+  /**
+   * Makes a {@link SentWrite} alone: for a delivery that completed after the dispatcher had given up waiting for it
+   * (its row is retried meanwhile), so that what Teams accepted is still recorded.
+   */
+  async applySentWrite(write: SentWrite): Promise<void> {
+    const written = this.sql ? await this.sql.execute(write.sql, write.params) : await write.viaPrisma(this.db);
+    if (written !== 1) throw new Error(write.missing);
   }
 
   /** Records a failed attempt and when to try again. */

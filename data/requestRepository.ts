@@ -1,6 +1,8 @@
-import type { Db } from './db';
+import { AccessLogRepository, accessLogInsert, accessLogParams, type NewAccessLogEntry } from './accessLogRepository';
+import type { Db, DbTx } from './db';
+import { OutboxRepository, requestOutboxInsert, requestOutboxMessage, requestOutboxParams, type RequestOutboxMessage, type SentWrite } from './outboxRepository';
 import { rowMapper } from './rowMapping';
-import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 import type { TxClient } from './tx';
 
 /** A request as stored (plain object). */
@@ -64,6 +66,21 @@ export interface NewRequest {
   supervisorAuthorized?: boolean | null;
   authorizedBy?: string | null;
   idempotencyKey: string;
+}
+
+/**
+ * What a filing writes besides the request and its first event, all in its transaction.
+ * @remarks `outbox` and `accessLog` need nothing of the new request but its id: on PostgreSQL they are written by the
+ * filing's own statement, which then needs no transaction around it (one statement instead of BEGIN, the filing, the
+ * outbox row, COMMIT and the access-log row). `inTransaction` is code: given, the filing runs in a transaction again.
+ */
+export interface FilingWrites {
+  /** Outbox messages about the new request. */
+  outbox?: readonly RequestOutboxMessage[];
+  /** The filing's access-log row (its request id is the new request's). */
+  accessLog?: Omit<NewAccessLogEntry, 'requestId'>;
+  /** Anything else, after the request, in the filing transaction. */
+  inTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>;
 }
 
 /** One change in a request's history. */
@@ -148,32 +165,55 @@ const FILED_COLUMNS = [
   'created_at', 'updated_at',
 ] as const;
 const INSERT_REQUEST = `INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(FILED_COLUMNS.length)}) RETURNING ${REQUEST_ROW.columns}`;
-const COUNT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1`;
-const NEXT_REFERENCE = `${COUNT_REFERENCE} RETURNING "last"`;
+const NEXT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "last"`;
 const EVENT_COLUMNS = `"request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at"`;
 const INSERT_EVENT = `INSERT INTO "request_events" (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 /**
- * PostgreSQL: the yearly number, the request and its `filed` event in one statement (data-modifying CTEs, each run
- * once; one statement is atomic), inside the filing transaction like the three statements it replaces.
- * @remarks The reference is formatted in SQL as `formatReference` (domain/intake/reference.ts) formats it:
- * `DMA-<year>-<n>`, n zero-padded to 5 digits and longer when it needs more (`lpad` alone would cut it to 5). The
- * number comes back too, and `fileInSql` checks the reference against `formatReference`: should the
- * two ever part, filing fails and rolls back rather than store another format. The event's actor, name and time are
- * the request's `requester_user_id`, `requester_name` and `created_at`, the values filing writes there.
+ * The reference in SQL, as `formatReference` (domain/intake/reference.ts) formats it: `DMA-<year>-<n>`, n zero-padded
+ * to 5 digits and longer when it needs more (`lpad` alone would cut it to 5).
  */
-const FILE_REQUEST_POSTGRES = `WITH "counter" AS (
-    ${COUNT_REFERENCE} RETURNING "year", "last"
-  ), "filed" AS (
+const referenceSql = (year: string, n: string) =>
+  `'DMA-' || CAST(${year} AS TEXT) || '-' || lpad(CAST(${n} AS TEXT), GREATEST(5, length(CAST(${n} AS TEXT))), '0')`;
+/** Numbers on which the filing's single statement checks {@link referenceSql} against the formatter it is given. */
+const REFERENCE_PROBES = [1, 99_999, 100_000] as const;
+
+/**
+ * PostgreSQL: the yearly number, the request, its `filed` event and what `writes` describe (outbox rows, the access-log
+ * row) in one statement: data-modifying CTEs, each run once; one statement is atomic.
+ * @remarks `checked`: the statement runs alone, without a transaction around it, so nothing can be undone after it; the
+ * counter then counts only when the formatter given to `file` formats {@link REFERENCE_PROBES} as {@link referenceSql}
+ * does (the smallest number, the last with 5 digits, the first with 6), and without a number nothing else is written:
+ * a formatter that differs there files nothing and uses up no number. Without `checked` the statement runs inside the
+ * filing transaction, and `fileInSql` checks the reference itself before the commit. Either way the number comes back
+ * and the reference is checked against the formatter. The event's actor, name and time are the request's
+ * `requester_user_id`, `requester_name` and `created_at`, the values filing writes there.
+ */
+function fileRequestPostgres(outboxCount: number, accessLog: boolean, checked: boolean): string {
+  const probes = `NOT EXISTS (
+      SELECT 1 FROM (VALUES ${REFERENCE_PROBES.map((n) => `(${n}, ?)`).join(', ')}) AS "probe" ("n", "reference")
+      WHERE ${referenceSql('CAST(? AS INTEGER)', '"probe"."n"')} IS DISTINCT FROM "probe"."reference"
+    )`;
+  const ctes = [
+    `"counter" AS (
+    INSERT INTO "reference_counters" ("year", "last") ${checked ? `SELECT ?, 1 WHERE ${probes}` : 'VALUES (?, 1)'}
+    ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "year", "last"
+  )`,
+    `"filed" AS (
     INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')})
-    VALUES ((
-      SELECT 'DMA-' || CAST("year" AS TEXT) || '-' || lpad(CAST("last" AS TEXT), GREATEST(5, length(CAST("last" AS TEXT))), '0') FROM "counter"
-    ), ${placeholders(FILED_COLUMNS.length - 1)})
+    SELECT ${referenceSql('"year"', '"last"')}, ${placeholders(FILED_COLUMNS.length - 1)} FROM "counter"
     RETURNING ${REQUEST_ROW.columns}
-  ), "event" AS (
+  )`,
+    `"event" AS (
     INSERT INTO "request_events" (${EVENT_COLUMNS})
     SELECT "id", 'filed', NULL, 'submitted', "requester_user_id", "requester_name", NULL, "created_at" FROM "filed"
-  )
+  )`,
+    ...Array.from({ length: outboxCount }, (_, i) => `"outbox_${i}" AS (${requestOutboxInsert('"filed"', '"id"', i > 0 ? `"outbox_${i - 1}"` : undefined)})`),
+    ...(accessLog ? [`"logged" AS (${accessLogInsert('"filed"', '"id"')})`] : []),
+  ];
+  return `WITH ${ctes.join(', ')}
   SELECT ${REQUEST_ROW.columns}, (SELECT "last" FROM "counter") AS "reference_number" FROM "filed"`;
+}
+const fileRequestStatements = new Map<string, string>();
 const SELECT_REQUEST = `SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`;
 const SELECT_EVENTS = `SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`;
 /**
@@ -191,6 +231,28 @@ const SELECT_REQUEST_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
     FROM "request_events" AS "e" WHERE "e"."request_id" = "r"."id"
   ), CAST('[]' AS JSON)) AS "events"
   FROM "access_requests" AS "r" WHERE "r"."id" = ?`;
+
+/**
+ * Remembers where a request's managers' card was posted, as `ManagerRequestRepository.setManagerCard` does (same
+ * statement, same error when the request is missing), but made with the outbox row's `markSent`: one statement on
+ * PostgreSQL for both. Not versioned, like setManagerCard: delivery bookkeeping must not make a manager's action fail.
+ */
+export function managerCardWrite(requestId: number, posted: { activityId: string; conversationId: string }): SentWrite {
+  return {
+    sql: 'UPDATE "access_requests" SET "manager_card_activity_id" = ?, "manager_card_conversation_id" = ? WHERE "id" = ?',
+    params: [posted.activityId, posted.conversationId, requestId],
+    viaPrisma: async (db: DbTx) =>
+      (await db.accessRequest.updateMany({ where: { id: requestId }, data: { managerCardActivityId: posted.activityId, managerCardConversationId: posted.conversationId } })).count,
+    missing: `no request ${requestId} to attach the managers' card to`,
+  };
+}
+
+/** A filing's {@link FilingWrites} after its request and event, in its transaction (SQLite, Prisma). */
+async function writeAlong(tx: TxClient, request: RequestRecord, writes: FilingWrites, now: Date): Promise<void> {
+  for (const message of writes.outbox ?? []) await OutboxRepository.enqueue(tx, requestOutboxMessage(message, request.id), now);
+  if (writes.accessLog) await AccessLogRepository.append(tx, [{ ...writes.accessLog, requestId: request.id }]);
+  await writes.inTransaction?.(tx, request);
+}
 
 /** Thrown when a versioned update finds the request changed since it was read. */
 export class StaleRequestError extends Error {
@@ -212,22 +274,25 @@ export class RequestRepository {
   }
 
   /**
-   * Files a request in one transaction: next yearly number, the request, its first event, and whatever
-   * `alsoInTransaction` adds (e.g. an outbox row).
-   * @returns the stored request and `created: false` when the idempotency key had already filed one.
+   * Files a request in one transaction: next yearly number, the request, its first event, and what `also` adds (e.g.
+   * the managers' card in the outbox, the filing's access-log row): {@link FilingWrites}, or a function run in the
+   * transaction (its `inTransaction`).
+   * @returns the stored request and `created: false` when the idempotency key had already filed one (nothing of
+   * `also` is written then).
    */
   async file(
     input: NewRequest,
     now: Date,
     formatReference: (year: number, n: number) => string,
-    alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
+    also?: FilingWrites | ((tx: TxClient, request: RequestRecord) => Promise<void>),
   ): Promise<{ request: RequestRecord; created: boolean }> {
     // No look-up first: the unique idempotency key refuses a second filing, whose whole transaction (its yearly number
     // included) then rolls back, and the first filing is read below. A confirmation arrives once in the usual case, so
     // this saves a query per filing; a repeated one costs a rolled-back transaction instead.
+    const writes: FilingWrites = typeof also === 'function' ? { inTransaction: also } : (also ?? {});
     const year = now.getUTCFullYear();
     try {
-      if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, alsoInTransaction), created: true };
+      if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, writes), created: true };
       const request = await this.db.$transaction(async (tx) => {
         const counter = await tx.referenceCounter.upsert({
           where: { year },
@@ -240,7 +305,7 @@ export class RequestRepository {
         await tx.requestEvent.create({
           data: { requestId: created.id, action: 'filed', fromStatus: null, toStatus: 'submitted', actorId: input.requesterUserId, actorName: input.requesterName ?? null, at: now },
         });
-        if (alsoInTransaction) await alsoInTransaction(tx, created);
+        await writeAlong(tx, created, writes, now);
         return created;
       });
       return { request, created: true };
@@ -254,15 +319,16 @@ export class RequestRepository {
   }
 
   /**
-   * {@link file} in plain SQL, in one transaction: on SQLite the same statements as through Prisma; on PostgreSQL the
-   * counter, the request and its event in one statement ({@link FILE_REQUEST_POSTGRES}), then `alsoInTransaction`.
+   * {@link file} in plain SQL. SQLite: in one transaction, the same statements as through Prisma. PostgreSQL: the
+   * counter, the request, its event, the outbox and access-log rows in one statement ({@link fileRequestPostgres}),
+   * alone when there is no `inTransaction` to run, else in a transaction followed by `inTransaction`.
    */
   private async fileInSql(
     sql: SqlRunner,
     input: NewRequest,
     now: Date,
     formatReference: (year: number, n: number) => string,
-    alsoInTransaction?: (tx: TxClient, request: RequestRecord) => Promise<void>,
+    writes: FilingWrites,
   ): Promise<RequestRecord> {
     const year = now.getUTCFullYear();
     // FILED_COLUMNS after the reference.
@@ -273,21 +339,43 @@ export class RequestRepository {
       input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
       input.idempotencyKey, false, 0, 1, now, now,
     ];
-    return sql.transaction(async (tx) => {
-      let created: RequestRecord;
-      if (tx.provider === 'postgresql') {
-        const [row] = await tx.query<{ reference_number: number }>(FILE_REQUEST_POSTGRES, [year, ...values]);
-        created = REQUEST_ROW.map(row!);
-        if (created.reference !== formatReference(year, Number(row!.reference_number))) {
+    if (sql.provider === 'postgresql') {
+      const outbox = writes.outbox ?? [];
+      const checked = !writes.inTransaction;
+      const key = `${outbox.length}:${writes.accessLog ? 1 : 0}:${checked ? 1 : 0}`;
+      let text = fileRequestStatements.get(key);
+      if (!text) fileRequestStatements.set(key, (text = fileRequestPostgres(outbox.length, !!writes.accessLog, checked)));
+      const params: SqlValue[] = [
+        year,
+        ...(checked ? [...REFERENCE_PROBES.map((n) => formatReference(year, n)), year] : []),
+        ...values,
+        ...outbox.flatMap((message) => requestOutboxParams(message, now)),
+        ...(writes.accessLog ? accessLogParams(writes.accessLog) : []),
+      ];
+      const filed = (row: { reference_number?: unknown } | undefined) => {
+        // No row: the counter refused a formatter that differs from the SQL on the probes (nothing was written).
+        const created = row ? REQUEST_ROW.map(row) : undefined;
+        if (!created || created.reference !== formatReference(year, Number(row!.reference_number))) {
           throw new Error('the reference formatted in SQL differs from formatReference');
         }
-      } else {
-        const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
-        const [row] = await tx.query(INSERT_REQUEST, [formatReference(year, Number(counter!.last)), ...values]);
-        created = REQUEST_ROW.map(row!);
-        await tx.execute(INSERT_EVENT, [created.id, 'filed', null, 'submitted', input.requesterUserId, input.requesterName ?? null, null, now]);
-      }
-      if (alsoInTransaction) await alsoInTransaction(tx, created);
+        return created;
+      };
+      // Alone, the statement is committed when it returns: a formatter that agrees with the SQL on the probes but not on
+      // this number can only be reported (the filing fails loudly, the request stays stored). One that differs on the
+      // probes (another prefix, width or padding) filed nothing.
+      if (checked) return filed((await sql.query(text, params))[0]);
+      return sql.transaction(async (tx) => {
+        const created = filed((await tx.query(text, params))[0]);
+        await writes.inTransaction?.(tx, created);
+        return created;
+      });
+    }
+    return sql.transaction(async (tx) => {
+      const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
+      const [row] = await tx.query(INSERT_REQUEST, [formatReference(year, Number(counter!.last)), ...values]);
+      const created = REQUEST_ROW.map(row!);
+      await tx.execute(INSERT_EVENT, [created.id, 'filed', null, 'submitted', input.requesterUserId, input.requesterName ?? null, null, now]);
+      await writeAlong(tx, created, writes, now);
       return created;
     });
   }

@@ -183,12 +183,13 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
       conversationId: a.conversation.id,
       locale: lang === 'en' ? 'en-CA' : 'fr-CA',
       idempotencyKey: state.cardId,
+      // Written with the request (a second confirmation files nothing and writes no row).
+      audit: this.services.audit.entry({ userId: a.from.id, aadObjectId: a.from.aadObjectId }, AUDIT_ACTIONS.requestFiled),
     });
     if (!created) {
       await dc.context.sendActivity(t('dialogs:intake.alreadyFiled', { reference: request.reference }));
       return dc.endDialog({ outcome: 'duplicate', reference: request.reference } satisfies IntakeResult);
     }
-    await this.services.audit.record({ userId: a.from.id, aadObjectId: a.from.aadObjectId }, request.id, AUDIT_ACTIONS.requestFiled);
     await dc.context.sendActivity(
       attachment(filedCard(t, { cardId: randomUUID(), kind: state.kind!, role: state.role!, reference: request.reference })),
     );

@@ -4,8 +4,8 @@ import { cardAttachment } from '../../cards/render';
 import { requesterNoticeCard } from '../../cards/requesterNotice';
 import type { TxClient } from '../../data/tx';
 import type { ManagerRequestRepository } from '../../data/managerRequestRepository';
-import { OutboxRepository, type OutboxRecord, type OutboxTarget } from '../../data/outboxRepository';
-import type { RequestRecord, RequestRepository } from '../../data/requestRepository';
+import { OutboxRepository, requestOutboxMessage, type OutboxRecord, type OutboxTarget, type RequestOutboxMessage } from '../../data/outboxRepository';
+import { managerCardWrite, type FilingWrites, type RequestRecord, type RequestRepository } from '../../data/requestRepository';
 import { resolveLang, translator } from '../../domain/i18n';
 import { OPEN_STATUSES } from '../../domain/requests/lifecycle';
 import type { RequestChange, RequestNotifications, RequesterNotice } from '../../domain/requests/managerService';
@@ -44,10 +44,18 @@ export function managersTarget(config: Pick<Config, 'ACCESS_MANAGERS_TEAM_ID' | 
   return { type: 'channel', teamId: config.ACCESS_MANAGERS_TEAM_ID ?? 'unconfigured', ...(config.ACCESS_MANAGERS_CHANNEL_ID ? { channelId: config.ACCESS_MANAGERS_CHANNEL_ID } : {}) };
 }
 
-const cardOrdering = (requestId: number) => `request:${requestId}:card`;
+/** The card's rows of a request are delivered in order: `request:<id>:card`. */
+const CARD_ORDERING = { prefix: 'request:', suffix: ':card' };
+
+/** The managers' card of a request, described by the request's id (so that filing can write it in SQL). */
+function cardMessage(config: Config): RequestOutboxMessage {
+  return { kind: MANAGER_CARD_KIND, target: managersTarget(config), idField: 'requestId' satisfies keyof ManagerCardPayload, orderingKey: CARD_ORDERING };
+}
+
+const cardOrdering = (requestId: number) => `${CARD_ORDERING.prefix}${requestId}${CARD_ORDERING.suffix}`;
 
 async function enqueueCard(tx: TxClient, config: Config, requestId: number, now: Date): Promise<void> {
-  await OutboxRepository.enqueue<ManagerCardPayload>(tx, { kind: MANAGER_CARD_KIND, target: managersTarget(config), payload: { requestId }, orderingKey: cardOrdering(requestId) }, now);
+  await OutboxRepository.enqueue(tx, requestOutboxMessage(cardMessage(config), requestId), now);
 }
 
 /**
@@ -77,6 +85,14 @@ export class OutboxRequestNotifications implements RequestNotifications {
 
   committed(): void {
     this.signal.notify();
+  }
+
+  /**
+   * What {@link requestChanged} writes for a filing (`filed`, card refresh, no notice), described by the new request's
+   * id: the filing writes it in its own statement on PostgreSQL (RequestService's `onFiled`).
+   */
+  filing(): FilingWrites {
+    return { outbox: [cardMessage(this.config)] };
   }
 }
 
@@ -125,8 +141,8 @@ export function registerManagerHandlers(dispatcher: OutboxDispatcher, deps: Mana
         }
       }
       const posted = await proactive.send(target, activity);
-      await queries.setManagerCard(request.id, posted);
-      return posted;
+      // Where the card went is stored on the request with the row's mark as sent (one statement on PostgreSQL).
+      return { ...posted, alsoWrite: managerCardWrite(request.id, posted) };
     },
   });
 

@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { OutboxRecord, OutboxRepository } from '../../data/outboxRepository';
+import type { OutboxRecord, OutboxRepository, SentWrite } from '../../data/outboxRepository';
 import type { Logger } from '../logger';
 
 /** What a delivery posted (stored on the row, so later updates can find it). */
 export interface DeliveryResult {
   activityId?: string | null;
   conversationId?: string | null;
+  /**
+   * A write that records the delivery elsewhere, made with the row's mark as sent (one statement on PostgreSQL)
+   * rather than by the handler after its send; made alone if the delivery ends after its timeout.
+   */
+  alsoWrite?: SentWrite;
 }
 
 /** Why a delivery failed, as the dispatcher understood it (no personal data). */
@@ -273,15 +278,18 @@ export class OutboxDispatcher {
       return 'failed';
     }
     let timer: NodeJS.Timeout | undefined;
+    let delivery: Promise<DeliveryResult | void> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new TimeoutError('delivery timed out')), this.options.sendTimeoutMs);
         timer.unref?.();
       });
-      const result = (await Promise.race([handler.deliver(message), timeout])) ?? {};
+      delivery = handler.deliver(message);
+      const result = (await Promise.race([delivery, timeout])) ?? {};
       await this.repo.markSent(message.id, this.instanceId, this.clock(), result);
       return 'sent';
     } catch (error) {
+      if (error instanceof TimeoutError && delivery) this.writeLate(message, delivery);
       const now = this.clock();
       const failure = classifyFailure(error, now);
       const attempt = message.attempts + 1;
@@ -302,5 +310,23 @@ export class OutboxDispatcher {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /**
+   * A delivery that outlived its timeout may still succeed (the row is retried meanwhile): its write is made then,
+   * as a handler writing after its own send would have made it, so that a retry finds what was posted (e.g. the
+   * managers' card, updated in place instead of posted twice).
+   */
+  private writeLate(message: OutboxRecord, delivery: Promise<DeliveryResult | void>): void {
+    delivery.then(
+      (result) => {
+        if (!result?.alsoWrite) return;
+        this.repo.applySentWrite(result.alsoWrite).catch((err: unknown) => {
+          this.logger.warn({ outboxId: message.id, kind: message.kind, err }, 'outbox delivery finished after its timeout and could not be recorded');
+        });
+      },
+      // Failed after its timeout: nothing was posted, nothing to record (the row is retried).
+      () => undefined,
+    );
   }
 }

@@ -64,6 +64,10 @@ export class ProactiveSender {
       const reference = await this.storedReference(target.conversationId);
       return this.postTo(reference, target.conversationId, activity);
     }
+    return this.forgettingOnFailure(target, () => this.postToChannel(target, activity));
+  }
+
+  private async postToChannel(target: OutboxTarget & { type: 'channel' }, activity: Partial<Activity>): Promise<PostedActivity> {
     const installation = await this.teams.installation(target.teamId);
     const reference = JSON.parse(installation.reference) as Partial<ConversationReference>;
     const channelId = target.channelId ?? installation.channelId;
@@ -82,6 +86,10 @@ export class ProactiveSender {
 
   /** Replaces an activity the bot posted earlier (PUT …/activities/{id}). */
   async update(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<void> {
+    return this.forgettingOnFailure(target, () => this.put(target, posted, activity));
+  }
+
+  private async put(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<void> {
     const base = await this.baseReference(target);
     const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
     await this.withConnector(reference, async (connector) => {
@@ -94,9 +102,21 @@ export class ProactiveSender {
 
   /** Posts a reply in the thread of an activity the bot posted (e.g. a note under a channel card). */
   async reply(target: OutboxTarget, posted: PostedActivity, activity: Partial<Activity>): Promise<PostedActivity> {
-    const base = await this.baseReference(target);
-    const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
-    return this.postTo(reference, posted.conversationId, activity);
+    return this.forgettingOnFailure(target, async () => {
+      const base = await this.baseReference(target);
+      const reference: Partial<ConversationReference> = { ...base, conversation: { ...(base.conversation ?? {}), id: posted.conversationId } as ConversationReference['conversation'] };
+      return this.postTo(reference, posted.conversationId, activity);
+    });
+  }
+
+  /** A failed call to a team's channel makes the next one read the team's installation again (TeamChannels reuses it a few seconds). */
+  private async forgettingOnFailure<T>(target: OutboxTarget, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (target.type === 'channel') this.teams.forget(target.teamId);
+      throw err;
+    }
   }
 
   /** POST …/conversations/{id}/activities: a new message (never a reply to the activity the reference was taken from). */

@@ -36,7 +36,18 @@ export class TeamNotInstalledError extends Error {
  * (and any later activity from the team), so that cards can be posted to their channels later.
  */
 export class TeamChannels {
-  constructor(private readonly repo: TeamInstallationRepository, private readonly clock: () => Date = () => new Date()) {}
+  /** Installations read lately, by team id, until their `until` (monotonic milliseconds). */
+  private readonly recent = new Map<string, { installation: TeamInstallationRecord; until: number }>();
+
+  constructor(
+    private readonly repo: TeamInstallationRepository,
+    private readonly clock: () => Date = () => new Date(),
+    /**
+     * How long an installation read is used again (real time, not `clock`), so that a burst of posts to one team
+     * reads it once. A team's installation changes when the bot is added, removed, or Teams moves its service URL.
+     */
+    private readonly reuseMs = 5_000,
+  ) {}
 
   /**
    * Records the team of an activity, if it comes from one.
@@ -46,6 +57,8 @@ export class TeamChannels {
   async recordFromActivity(activity: Partial<Activity>): Promise<InstallationChange | undefined> {
     const team = teamOf(activity);
     if (!team) return undefined;
+    // Whatever this activity changes about the team, the next post reads it again.
+    this.forget(team.teamId);
     const data = (activity.channelData ?? {}) as TeamsChannelData;
     const botId = activity.recipient?.id;
     const removed =
@@ -77,11 +90,33 @@ export class TeamChannels {
     return installed ? 'installed' : 'seen';
   }
 
-  /** The stored installation of a team. @throws TeamNotInstalledError when the bot is not (yet) in that team. */
+  /**
+   * The stored installation of a team; read again after `reuseMs`, after this instance saw an activity from the
+   * team, and after a post with it failed ({@link forget}).
+   * @throws TeamNotInstalledError when the bot is not (yet) in that team (never remembered: an installation recorded
+   * by another instance is seen at the next try).
+   * @remarks Several instances share the database: a change recorded by another instance (the bot removed, added
+   * again, a new service URL) is seen here up to `reuseMs` late. A post in that window goes where the bot was: Teams
+   * refuses it if the bot is gone (as it does for a post sent just before the removal event reached any instance;
+   * rows of that team, failed ones included, are requeued when the bot is added again), and a failed post drops the
+   * installation, so the outbox's retry reads it afresh.
+   */
   async installation(teamId: string): Promise<TeamInstallationRecord> {
+    const now = performance.now();
+    const recent = this.recent.get(teamId);
+    if (recent && now < recent.until) return recent.installation;
     const found = await this.repo.find(teamId);
-    if (!found) throw new TeamNotInstalledError(teamId);
+    if (!found) {
+      this.recent.delete(teamId);
+      throw new TeamNotInstalledError(teamId);
+    }
+    if (this.reuseMs > 0) this.recent.set(teamId, { installation: found, until: now + this.reuseMs });
     return found;
+  }
+
+  /** Reads the team's installation again next time (a post to it failed). */
+  forget(teamId: string): void {
+    this.recent.delete(teamId);
   }
 }
 

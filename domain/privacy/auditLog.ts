@@ -22,6 +22,14 @@ export const AUDIT_ACTIONS = {
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[keyof typeof AUDIT_ACTIONS] | `${string}.${string}`;
 
+/** An access-log row yet to be written with the change it records (its request id is the changed request's). */
+export interface AuditEntry {
+  actorId: string;
+  actorAadObjectId: string | null;
+  action: string;
+  at: Date;
+}
+
 /**
  * The access trail required for personal information (Québec Law 25; the health-information act for a
  * public body): one row per read of a request's personal fields and per change of a request.
@@ -42,9 +50,17 @@ export class AuditLog {
 
   /** Records the same action on several requests at once (e.g. a list that shows them all). */
   async recordMany(actor: AuditActor, requestIds: readonly (number | null)[], action: AuditAction): Promise<void> {
+    const entry = this.entry(actor, action);
+    await this.repo.append(requestIds.map((requestId) => ({ ...entry, requestId })));
+  }
+
+  /**
+   * The row {@link record} would write, for a change that writes it itself, in its own transaction (filing a request:
+   * the request never exists without its row).
+   */
+  entry(actor: AuditActor, action: AuditAction): AuditEntry {
     if (!actor.userId) throw new Error('an access-log row needs the actor’s id');
     if (!/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z.]*$/.test(action)) throw new Error('an access-log action reads area.verb');
-    const at = this.clock();
-    await this.repo.append(requestIds.map((requestId) => ({ actorId: actor.userId, actorAadObjectId: actor.aadObjectId ?? null, requestId, action, at })));
+    return { actorId: actor.userId, actorAadObjectId: actor.aadObjectId ?? null, action, at: this.clock() };
   }
 }

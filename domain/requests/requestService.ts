@@ -1,6 +1,7 @@
 import type { TxClient } from '../../data/tx';
-import { RequestRepository, StaleRequestError, type RequestRecord } from '../../data/requestRepository';
+import { RequestRepository, StaleRequestError, type FilingWrites, type RequestRecord } from '../../data/requestRepository';
 import { formatReference } from '../intake/reference';
+import type { AuditEntry } from '../privacy/auditLog';
 import type { IntakeValues, WithdrawalValues } from '../intake/fields';
 import type { RequestKind, RequesterRole } from '../intake/kinds';
 
@@ -22,6 +23,8 @@ export interface FileRequestInput {
   locale: string;
   /** The card instance that confirmed the request: the same card confirmed twice files once. */
   idempotencyKey: string;
+  /** The filing's access-log row (`AuditLog.entry`), written with the request: never one without the other. */
+  audit?: AuditEntry;
 }
 
 export type Clock = () => Date;
@@ -44,8 +47,11 @@ export class RequestService {
   constructor(
     private readonly repo: RequestRepository,
     private readonly clock: Clock = () => new Date(),
-    /** Runs inside the filing transaction (the managers' notification outbox uses it). */
-    private readonly onFiled?: (tx: TxClient, request: RequestRecord) => Promise<void>,
+    /**
+     * What a filing writes with the request (the managers' notification outbox uses it): rows described by the new
+     * request's id ({@link FilingWrites}: one statement on PostgreSQL), or a function run inside the filing transaction.
+     */
+    private readonly onFiled?: FilingWrites | ((tx: TxClient, request: RequestRecord) => Promise<void>),
     private readonly hooks: RequestServiceHooks = {},
   ) {}
 
@@ -77,7 +83,7 @@ export class RequestService {
       },
       this.clock(),
       formatReference,
-      this.onFiled,
+      { ...(typeof this.onFiled === 'function' ? { inTransaction: this.onFiled } : this.onFiled), ...(input.audit ? { accessLog: input.audit } : {}) },
     );
     if (filed.created) this.hooks.afterCommit?.();
     return filed;

@@ -2,13 +2,13 @@ import type { Activity } from 'botbuilder';
 import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/logger';
 import { MANAGER_CARD_KIND, ManagersTeamNotConfiguredError, registerManagerHandlers, type ManagerCardPayload } from '../../bot/managers/managerNotifications';
-import { OutboxSignal, type OutboxDispatcher, type OutboxHandler } from '../../bot/services/outboxDispatcher';
+import { OutboxSignal, type DeliveryResult, type OutboxDispatcher, type OutboxHandler } from '../../bot/services/outboxDispatcher';
 import type { ProactiveSender } from '../../bot/services/proactive';
 import { managerRequestCard } from '../../cards/managerRequest';
 import { cardAttachment } from '../../cards/render';
 import { ManagerRequestRepository } from '../../data/managerRequestRepository';
 import { OutboxRepository, type OutboxRecord } from '../../data/outboxRepository';
-import { RequestRepository } from '../../data/requestRepository';
+import { managerCardWrite, RequestRepository } from '../../data/requestRepository';
 import { sqlRunnerOf } from '../../data/sql';
 import { resolveLang, translator } from '../../domain/i18n';
 import { formatReference } from '../../domain/intake/reference';
@@ -69,9 +69,12 @@ describe.each(providersUnderTest())('delivery of the managers card on %s', (prov
     await db.prisma.requestEvent.create({ data: { requestId: request.id, action: 'claimed', fromStatus: 'submitted', toStatus: 'in_progress', actorId: '29:luc', actorName: 'Luc Gagnon', at: NOW } });
     const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
     const { deliver, sent } = handler({ ACCESS_MANAGERS_TEAM_ID: '19:team' }, client);
-    expect(await deliver(request.id)).toEqual({ activityId: 'act-1', conversationId: '19:team;messageid=1' });
-    // The read, then the card's activity stored on the request.
-    expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together', 'execute']);
+    const posted = { activityId: 'act-1', conversationId: '19:team;messageid=1' };
+    const { alsoWrite, ...result } = (await deliver(request.id)) as DeliveryResult;
+    expect(result).toEqual(posted);
+    expect({ ...alsoWrite, viaPrisma: undefined }).toEqual({ ...managerCardWrite(request.id, posted), viaPrisma: undefined });
+    // The read only: the card's activity is stored on the request with the row's mark as sent (the dispatcher's).
+    expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
     const repo = new RequestRepository(db.prisma);
     const lang = resolveLang('fr-CA');
     const expected = managerRequestCard(translator(lang), lang, (await repo.findById(request.id))!, await repo.events(request.id));

@@ -1,8 +1,8 @@
 import type { Db } from '../../data/db';
 import { AccessLogRepository } from '../../data/accessLogRepository';
 import { ManagerRequestRepository } from '../../data/managerRequestRepository';
-import { OutboxRepository } from '../../data/outboxRepository';
-import { RequestRepository, type NewRequest } from '../../data/requestRepository';
+import { OutboxRepository, requestOutboxMessage, type RequestOutboxMessage } from '../../data/outboxRepository';
+import { RequestRepository, type FilingWrites, type NewRequest } from '../../data/requestRepository';
 import { sqlRunnerOf } from '../../data/sql';
 import { formatReference } from '../../domain/intake/reference';
 import { countingClient, withoutTogether } from '../helpers/countingRunner';
@@ -168,6 +168,126 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
       { actorId: '29:a', actorAadObjectId: null, action: 'request.filed', at: NOW },
       { actorId: '29:b', actorAadObjectId: 'aad-b', action: 'requests.listed', at: NOW },
     ]);
+  });
+});
+
+/**
+ * Filing with rows described by the new request's id (the managers' card, the access-log row): one statement on
+ * PostgreSQL, where the outbox row's payload and ordering key are built in SQL. Compared with the path they replace:
+ * the outbox row enqueued by JavaScript in the filing transaction, the access-log row appended after the filing.
+ */
+describe.each(providersUnderTest())('filing with its outbox and access-log rows on %s', (provider) => {
+  let db: TestDb;
+  let sqlRepo: RequestRepository;
+  let prismaRepo: RequestRepository;
+  beforeAll(async () => {
+    db = await createTestDatabase(provider);
+    sqlRepo = new RequestRepository(db.prisma);
+    prismaRepo = new RequestRepository(db.prisma.$extends({}) as unknown as Db);
+  });
+  afterAll(async () => db?.dispose());
+
+  const card: RequestOutboxMessage = {
+    kind: 'managers.requestCard',
+    target: { type: 'channel', teamId: '19:équipe "gestion"@thread.tacv2', channelId: '19:canal@thread.tacv2' },
+    idField: 'requestId',
+    orderingKey: { prefix: 'request:', suffix: ':card' },
+  };
+  const notice: RequestOutboxMessage = { kind: 'test.notice', target: { type: 'conversation', conversationId: 'a:conv' }, idField: 'id' };
+  const LOGGED = new Date(NOW.getTime() + 3);
+  const log = { actorId: '29:requester', actorAadObjectId: 'aad-1', action: 'request.filed', at: LOGGED };
+  const writes: FilingWrites = { outbox: [card, notice], accessLog: log };
+
+  /** The old path: the outbox rows enqueued in the filing transaction, the access-log row appended once it committed. */
+  async function fileTheOldWay(repo: RequestRepository, key: string) {
+    const filed = await repo.file(input(key), NOW, formatReference, async (tx, request) => {
+      for (const m of [card, notice]) await OutboxRepository.enqueue(tx, requestOutboxMessage(m, request.id), NOW);
+    });
+    await new AccessLogRepository(db.prisma).append([{ ...log, requestId: filed.request.id }]);
+    return filed;
+  }
+
+  /** What was stored with a request, its id replaced by `ID`, as stored (JSON as text). */
+  async function storedWith(requestId: number) {
+    const id = String(requestId);
+    const outbox = await db.prisma.outboxMessage.findMany({ where: { OR: [{ orderingKey: `request:${id}:card` }, { kind: 'test.notice', payload: `{"id":${id}}` }] }, orderBy: { id: 'asc' } });
+    const logged = await db.prisma.accessLogEntry.findMany({ where: { requestId }, orderBy: { id: 'asc' } });
+    return {
+      outbox: outbox.map(({ id: _id, ...row }) => ({ ...row, payload: row.payload.replace(id, 'ID'), orderingKey: row.orderingKey?.replace(id, 'ID') ?? null })),
+      logged: logged.map(({ id: _id, requestId: _request, ...row }) => row),
+      events: (await db.prisma.requestEvent.findMany({ where: { requestId } })).map(({ id: _id, requestId: _request, ...row }) => row),
+    };
+  }
+
+  test('when a request is filed with rows described by its id, then they are stored exactly as the JavaScript path stores them', async () => {
+    for (const repo of [sqlRepo, prismaRepo]) {
+      const which = repo === sqlRepo ? 'sql' : 'prisma';
+      const now = await repo.file(input(`rows-${which}`), NOW, formatReference, writes);
+      const before = await fileTheOldWay(repo, `rows-old-${which}`);
+      expect(now.created).toBe(true);
+      const stored = await storedWith(now.request.id);
+      expect(stored).toEqual(await storedWith(before.request.id));
+      expect(stored.outbox).toMatchObject([
+        { kind: 'managers.requestCard', payload: '{"requestId":ID}', orderingKey: 'request:ID:card', target: '{"type":"channel","teamId":"19:équipe \\"gestion\\"@thread.tacv2","channelId":"19:canal@thread.tacv2"}', status: 'pending', attempts: 0, dedupeKey: null, nextAttemptAt: NOW, createdAt: NOW, updatedAt: NOW },
+        { kind: 'test.notice', payload: '{"id":ID}', orderingKey: null },
+      ]);
+      expect(stored.logged).toEqual([{ actorId: '29:requester', actorAadObjectId: 'aad-1', action: 'request.filed', at: LOGGED }]);
+      // As the dispatcher and the access log read them.
+      const [row] = await new OutboxRepository(db.prisma).list({ orderingKey: `request:${now.request.id}:card` });
+      expect(row).toMatchObject({ payload: { requestId: now.request.id }, target: card.target });
+      expect(await new AccessLogRepository(db.prisma).forRequest(now.request.id)).toMatchObject([{ ...log, requestId: now.request.id }]);
+    }
+  });
+
+  test('when a request is filed with rows described by its id, then PostgreSQL gets one statement and no transaction; SQLite one transaction', async () => {
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    await new RequestRepository(client).file(input('rows-statements'), NOW, formatReference, writes);
+    expect(calls).toEqual(provider === 'postgresql' ? ['query'] : ['transaction', 'query', 'query', 'execute', 'query', 'query', 'execute']);
+  });
+
+  test('when the same card is confirmed again, then no second outbox or access-log row is written and no yearly number is used up', async () => {
+    for (const repo of [sqlRepo, prismaRepo]) {
+      const key = `rows-again-${repo === sqlRepo ? 'sql' : 'prisma'}`;
+      const first = await repo.file(input(key), NOW, formatReference, writes);
+      const again = await repo.file(input(key, { lastName: 'Autre' }), NOW, formatReference, writes);
+      expect(again).toEqual({ request: first.request, created: false });
+      expect((await storedWith(first.request.id)).outbox).toHaveLength(2);
+      expect((await storedWith(first.request.id)).logged).toHaveLength(1);
+      const next = await repo.file(input(`${key}-next`), NOW, formatReference, writes);
+      expect(Number(next.request.reference.slice(-5))).toBe(Number(first.request.reference.slice(-5)) + 1);
+    }
+  });
+
+  test.each(['sql', 'prisma'] as const)('when the access-log row cannot be written, then nothing of the filing is stored and the yearly number is not used up (%s)', async (which) => {
+    {
+      const repo = which === 'sql' ? sqlRepo : prismaRepo;
+      const key = `rows-unlogged-${which}`;
+      const before = await repo.file(input(`${key}-before`), NOW, formatReference, writes);
+      const broken = { ...writes, accessLog: { ...log, actorId: null as unknown as string } };
+      const rows = async () => [await db.prisma.accessRequest.count(), await db.prisma.requestEvent.count(), await db.prisma.outboxMessage.count(), await db.prisma.accessLogEntry.count()];
+      const stored = await rows();
+      // By its message: better-sqlite3's SqliteError may come from another test file's realm (jest loads the native
+      // module once per worker), where toThrow does not see it as an Error.
+      await expect(repo.file(input(key), NOW, formatReference, broken)).rejects.toHaveProperty('message', expect.stringMatching(/null|actor/i));
+      expect(await sqlRepo.findByIdempotencyKey(key)).toBeNull();
+      expect(await rows()).toEqual(stored);
+      const after = await repo.file(input(`${key}-after`), NOW, formatReference, writes);
+      expect(Number(after.request.reference.slice(-5))).toBe(Number(before.request.reference.slice(-5)) + 1);
+    }
+  });
+
+  test('when the reference formatter is not the one the SQL mirrors, then filing with rows fails and stores nothing, rows included', async () => {
+    const other = (year: number, n: number) => `DMA-${year}-${String(n).padStart(6, '0')}`;
+    const outboxBefore = await db.prisma.outboxMessage.count();
+    const logBefore = await db.prisma.accessLogEntry.count();
+    if (provider === 'postgresql') {
+      await expect(sqlRepo.file(input('rows-formatter'), NOW, other, writes)).rejects.toThrow('the reference formatted in SQL differs from formatReference');
+      expect(await sqlRepo.findByIdempotencyKey('rows-formatter')).toBeNull();
+      expect(await db.prisma.outboxMessage.count()).toBe(outboxBefore);
+      expect(await db.prisma.accessLogEntry.count()).toBe(logBefore);
+    } else {
+      expect((await sqlRepo.file(input('rows-formatter'), NOW, other, writes)).request.reference).toMatch(/^DMA-2026-0\d{5}$/);
+    }
   });
 });
 
