@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { containerBootstrap } from '@nlpjs/core';
 import { Nlp } from '@nlpjs/nlp';
 import { LangFr } from '@nlpjs/lang-fr';
@@ -53,6 +56,8 @@ interface NlpEngine {
   addLanguage(locales: string[]): void;
   addDocument(locale: string, utterance: string, intent: string): void;
   train(): Promise<unknown>;
+  toJSON(): unknown;
+  fromJSON(json: unknown): void;
   classify(locale: string, utterance: string): Promise<NlpResult>;
   nluManager: { domainManagers: Record<string, { domains: Record<string, NeuralNlu> }> };
 }
@@ -90,27 +95,29 @@ export class Router {
 
   /** Trains NLP.js on the given training sets (deterministic: same data, same model). */
   static async train(sets: Record<Lang, TrainingSet> = TRAINING_SETS, threshold = CONFIDENCE_THRESHOLD): Promise<Router> {
-    const container = await containerBootstrap();
-    // Our defaults for every language's NLU: spell-check tokens against the vocabulary, no training log.
-    container.registerConfiguration(
-      'nlu-??',
-      { keepStopwords: true, nonefeatureValue: 1, nonedeltaMultiplier: 1.2, spellCheck: true, spellCheckDistance: 1, filterZeros: true, log: false },
-      true,
-    );
-    container.use(Nlp);
-    container.use(LangFr);
-    container.use(LangEn);
-    const nlp = container.get<NlpEngine>('nlp');
-    nlp.settings.autoSave = false;
-    nlp.settings.autoLoad = false;
-    nlp.addLanguage([...LANGS]);
-    for (const lang of LANGS) {
-      for (const [route, utterances] of Object.entries(sets[lang])) {
-        if (!isRouteId(route)) throw new Error(`training/${lang}.json: unknown route id "${route}"`);
-        for (const utterance of utterances ?? []) nlp.addDocument(lang, foldText(utterance, lang), route);
-      }
-    }
+    const nlp = await createEngine();
+    for (const [lang, route, folded] of trainingDocuments(sets)) nlp.addDocument(lang, folded, route);
     await nlp.train();
+    return new Router(nlp, threshold);
+  }
+
+  /**
+   * The trained model, to be loaded by {@link Router.fromModel} instead of training again.
+   * @param sets the training sets the router was trained on: their fingerprint goes with the model.
+   */
+  toModel(sets: Record<Lang, TrainingSet> = TRAINING_SETS): RouterModel {
+    return { fingerprint: modelFingerprint(sets), nlp: this.nlp.toJSON() };
+  }
+
+  /**
+   * A router from a model {@link Router.toModel} saved, when that model was trained on these training sets with this
+   * version of NLP.js and these settings (its fingerprint says so); undefined otherwise: train then.
+   */
+  static async fromModel(model: unknown, sets: Record<Lang, TrainingSet> = TRAINING_SETS, threshold = CONFIDENCE_THRESHOLD): Promise<Router | undefined> {
+    const saved = model as Partial<RouterModel> | null;
+    if (!saved || typeof saved !== 'object' || saved.fingerprint !== modelFingerprint(sets) || !saved.nlp) return undefined;
+    const nlp = await createEngine();
+    nlp.fromJSON(saved.nlp);
     return new Router(nlp, threshold);
   }
 
@@ -164,11 +171,84 @@ export class Router {
   }
 }
 
+/** NLP.js with our settings and both languages, untrained. */
+async function createEngine(): Promise<NlpEngine> {
+  const container = await containerBootstrap();
+  // Our defaults for every language's NLU: spell-check tokens against the vocabulary, no training log.
+  container.registerConfiguration('nlu-??', NLU_SETTINGS, true);
+  container.use(Nlp);
+  container.use(LangFr);
+  container.use(LangEn);
+  const nlp = container.get<NlpEngine>('nlp');
+  nlp.settings.autoSave = false;
+  nlp.settings.autoLoad = false;
+  nlp.addLanguage([...LANGS]);
+  return nlp;
+}
+
+const NLU_SETTINGS = { keepStopwords: true, nonefeatureValue: 1, nonedeltaMultiplier: 1.2, spellCheck: true, spellCheckDistance: 1, filterZeros: true, log: false };
+
+/** What training feeds NLP.js: [language, route, folded utterance], in order. */
+function trainingDocuments(sets: Record<Lang, TrainingSet>): [Lang, RouteId, string][] {
+  const documents: [Lang, RouteId, string][] = [];
+  for (const lang of LANGS) {
+    for (const [route, utterances] of Object.entries(sets[lang])) {
+      if (!isRouteId(route)) throw new Error(`training/${lang}.json: unknown route id "${route}"`);
+      for (const utterance of utterances ?? []) documents.push([lang, route, foldText(utterance, lang)]);
+    }
+  }
+  return documents;
+}
+
+/** A trained model as saved: the NLP.js model, and what it was trained from. */
+export interface RouterModel {
+  fingerprint: string;
+  nlp: unknown;
+}
+
+/** NLP.js packages whose code shapes a model: a different version trains again. */
+const NLPJS_PACKAGES = ['@nlpjs/core', '@nlpjs/nlp', '@nlpjs/nlu', '@nlpjs/neural', '@nlpjs/lang-fr', '@nlpjs/lang-en', '@nlpjs/similarity'];
+
+/**
+ * What a model depends on: the documents training feeds NLP.js (folded, so a change to {@link foldText} counts too),
+ * our NLU settings and the NLP.js versions.
+ */
+export function modelFingerprint(sets: Record<Lang, TrainingSet>): string {
+  const versions = NLPJS_PACKAGES.map((name) => {
+    try {
+      return `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
+    } catch {
+      return `${name}@?`;
+    }
+  });
+  return createHash('sha256').update(JSON.stringify({ documents: trainingDocuments(sets), settings: NLU_SETTINGS, versions })).digest('hex');
+}
+
+/**
+ * Where `npm run build` saves the trained model (scripts/router-model.ts), next to the compiled router. Absent when the
+ * sources run directly (tests, `npm run dev`): the router trains then.
+ */
+export const ROUTER_MODEL_FILE = path.join(__dirname, 'router-model.json');
+
+/** The router from the model saved at build time if it still matches the training sets, else trained now. */
+export async function loadOrTrain(file = ROUTER_MODEL_FILE): Promise<Router> {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return Router.train();
+  }
+  return (await Router.fromModel(saved)) ?? Router.train();
+}
+
 let shared: Promise<Router> | undefined;
 
-/** The process-wide router, trained on first use (about a few hundred milliseconds, once). */
+/**
+ * The process-wide router: loaded from the model `npm run build` saved (~30 ms), or trained on first use when there
+ * is none or it no longer matches (a few hundred milliseconds, once).
+ */
 export function getRouter(): Promise<Router> {
-  shared ??= Router.train().catch((error: unknown) => {
+  shared ??= loadOrTrain().catch((error: unknown) => {
     shared = undefined;
     throw error;
   });
