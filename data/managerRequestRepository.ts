@@ -1,5 +1,5 @@
 import type { Db } from './db';
-import type { RequestRecord } from './requestRepository';
+import { managerCardWrite, type RequestRecord } from './requestRepository';
 import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** The queries and bookkeeping writes of the access managers' side (the versioned writes stay in RequestRepository). */
@@ -39,13 +39,10 @@ export class ManagerRequestRepository {
    * manager's concurrent action fail.
    */
   async setManagerCard(id: number, posted: { activityId: string; conversationId: string }): Promise<void> {
-    if (this.sql) {
-      // Once per filing: plain SQL when the client has a runner. A missing row is an error, as with Prisma's update.
-      const n = await this.sql.execute('UPDATE "access_requests" SET "manager_card_activity_id" = ?, "manager_card_conversation_id" = ? WHERE "id" = ?', [posted.activityId, posted.conversationId, id]);
-      if (n !== 1) throw new Error(`no request ${id} to attach the managers' card to`);
-      return;
-    }
-    await this.db.accessRequest.update({ where: { id }, data: { managerCardActivityId: posted.activityId, managerCardConversationId: posted.conversationId } });
+    // The same write the card delivery makes with its outbox row's mark as sent (managerCardWrite), here alone.
+    const write = managerCardWrite(id, posted);
+    const n = this.sql ? await this.sql.execute(write.sql, write.params) : await write.viaPrisma(this.db);
+    if (n !== 1) throw new Error(write.missing);
   }
 
   /** Records whether the requester's chat can be reached (false after a 403: the bot is blocked). Returns true when it changed. */
