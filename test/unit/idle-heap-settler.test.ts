@@ -29,6 +29,17 @@ describe('IdleHeapSettler', () => {
     expect(settled).toEqual([[200, 160]]);
   });
 
+  it('settles at once at the end of start-up (young, then full), and still settles on the quiet checks that follow', () => {
+    const { s, collections, settled } = settler();
+    s.settleNow();
+    expect(collections).toEqual(['young', 'full']);
+    expect(settled).toEqual([[200, 160]]);
+    expect(s.tick()).toBe('young');
+    expect(s.tick()).toBe('full');
+    expect(s.tick()).toBeUndefined();
+    expect(collections).toEqual(['young', 'full', 'young', 'full']);
+  });
+
   it('never collects while turns keep coming, and settles again after each busy stretch', () => {
     const { s, collections } = settler();
     s.tick();
