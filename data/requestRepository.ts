@@ -274,22 +274,20 @@ export class RequestRepository {
   }
 
   /**
-   * Files a request in one transaction: next yearly number, the request, its first event, and what `also` adds (e.g.
-   * the managers' card in the outbox, the filing's access-log row): {@link FilingWrites}, or a function run in the
-   * transaction (its `inTransaction`).
+   * Files a request in one transaction: next yearly number, the request, its first event, and what `writes` adds (e.g.
+   * the managers' card in the outbox, the filing's access-log row, anything else in its `inTransaction`).
    * @returns the stored request and `created: false` when the idempotency key had already filed one (nothing of
-   * `also` is written then).
+   * `writes` is written then).
    */
   async file(
     input: NewRequest,
     now: Date,
     formatReference: (year: number, n: number) => string,
-    also?: FilingWrites | ((tx: TxClient, request: RequestRecord) => Promise<void>),
+    writes: FilingWrites = {},
   ): Promise<{ request: RequestRecord; created: boolean }> {
     // No look-up first: the unique idempotency key refuses a second filing, whose whole transaction (its yearly number
     // included) then rolls back, and the first filing is read below. A confirmation arrives once in the usual case, so
     // this saves a query per filing; a repeated one costs a rolled-back transaction instead.
-    const writes: FilingWrites = typeof also === 'function' ? { inTransaction: also } : (also ?? {});
     const year = now.getUTCFullYear();
     try {
       if (this.sql) return { request: await this.fileInSql(this.sql, input, now, formatReference, writes), created: true };

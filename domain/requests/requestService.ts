@@ -44,6 +44,9 @@ export interface RequestServiceHooks {
 
 /** Use cases of a request from the requester's side: file, list, cancel. */
 export class RequestService {
+  /** What a filing writes with the request (the constructor's `onFiled`, a function given as its `inTransaction`). */
+  private readonly onFiled: FilingWrites;
+
   constructor(
     private readonly repo: RequestRepository,
     private readonly clock: Clock = () => new Date(),
@@ -51,9 +54,11 @@ export class RequestService {
      * What a filing writes with the request (the managers' notification outbox uses it): rows described by the new
      * request's id ({@link FilingWrites}: one statement on PostgreSQL), or a function run inside the filing transaction.
      */
-    private readonly onFiled?: FilingWrites | ((tx: TxClient, request: RequestRecord) => Promise<void>),
+    onFiled?: FilingWrites | ((tx: TxClient, request: RequestRecord) => Promise<void>),
     private readonly hooks: RequestServiceHooks = {},
-  ) {}
+  ) {
+    this.onFiled = typeof onFiled === 'function' ? { inTransaction: onFiled } : (onFiled ?? {});
+  }
 
   /** Files a confirmed intake once; a second confirmation of the same card returns the first filing. */
   async fileRequest(input: FileRequestInput): Promise<{ request: RequestRecord; created: boolean }> {
@@ -83,7 +88,7 @@ export class RequestService {
       },
       this.clock(),
       formatReference,
-      { ...(typeof this.onFiled === 'function' ? { inTransaction: this.onFiled } : this.onFiled), ...(input.audit ? { accessLog: input.audit } : {}) },
+      { ...this.onFiled, ...(input.audit ? { accessLog: input.audit } : {}) },
     );
     if (filed.created) this.hooks.afterCommit?.();
     return filed;

@@ -49,8 +49,10 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
 
   test('when a request is filed, then plain SQL and Prisma read back exactly the same record, and its event and outbox row are stored with it', async () => {
     expect(sqlRunnerOf(db.prisma)).toBeDefined();
-    const filed = await sqlRepo.file(input('same-record'), NOW, reference, async (tx, request) => {
-      await OutboxRepository.enqueue(tx, { kind: 'managers.requestCard', target: { type: 'channel', teamId: '19:t' }, payload: { requestId: request.id }, orderingKey: `request:${request.id}:card` }, NOW);
+    const filed = await sqlRepo.file(input('same-record'), NOW, reference, {
+      inTransaction: async (tx, request) => {
+        await OutboxRepository.enqueue(tx, { kind: 'managers.requestCard', target: { type: 'channel', teamId: '19:t' }, payload: { requestId: request.id }, orderingKey: `request:${request.id}:card` }, NOW);
+      },
     });
     expect(filed.created).toBe(true);
     const viaPrisma = await prismaRepo.findById(filed.request.id);
@@ -80,8 +82,10 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
   test('when filing, then the counter, the request and its event take one statement on PostgreSQL (three on SQLite), in the transaction', async () => {
     const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
     let inTransaction: string[] = [];
-    await new RequestRepository(client).file(input('statements'), NOW, reference, async () => {
-      inTransaction = [...calls];
+    await new RequestRepository(client).file(input('statements'), NOW, reference, {
+      inTransaction: async () => {
+        inTransaction = [...calls];
+      },
     });
     expect(inTransaction).toEqual(provider === 'postgresql' ? ['transaction', 'query'] : ['transaction', 'query', 'query', 'execute']);
   });
@@ -118,8 +122,10 @@ describe.each(providersUnderTest())('filing in plain SQL on %s', (provider) => {
   test('when something in the filing transaction fails, then nothing of it is stored and the yearly number is not used up', async () => {
     const before = await sqlRepo.file(input('before-failure'), NOW, reference);
     await expect(
-      sqlRepo.file(input('fails'), NOW, reference, async () => {
-        throw new Error('outbox unavailable');
+      sqlRepo.file(input('fails'), NOW, reference, {
+        inTransaction: async () => {
+          throw new Error('outbox unavailable');
+        },
       }),
     ).rejects.toThrow('outbox unavailable');
     expect(await sqlRepo.findByIdempotencyKey('fails')).toBeNull();
@@ -200,8 +206,10 @@ describe.each(providersUnderTest())('filing with its outbox and access-log rows 
 
   /** The old path: the outbox rows enqueued in the filing transaction, the access-log row appended once it committed. */
   async function fileTheOldWay(repo: RequestRepository, key: string) {
-    const filed = await repo.file(input(key), NOW, formatReference, async (tx, request) => {
-      for (const m of [card, notice]) await OutboxRepository.enqueue(tx, requestOutboxMessage(m, request.id), NOW);
+    const filed = await repo.file(input(key), NOW, formatReference, {
+      inTransaction: async (tx, request) => {
+        for (const m of [card, notice]) await OutboxRepository.enqueue(tx, requestOutboxMessage(m, request.id), NOW);
+      },
     });
     await new AccessLogRepository(db.prisma).append([{ ...log, requestId: filed.request.id }]);
     return filed;
