@@ -1,5 +1,6 @@
 import type { Db } from './db';
 import { managerCardWrite, type RequestRecord } from './requestRepository';
+import { applySentWrite } from './outboxRepository';
 import { sqlRunnerOf, type SqlRunner } from './sql';
 
 /** The queries and bookkeeping writes of the access managers' side (the versioned writes stay in RequestRepository). */
@@ -40,9 +41,7 @@ export class ManagerRequestRepository {
    */
   async setManagerCard(id: number, posted: { activityId: string; conversationId: string }): Promise<void> {
     // The same write the card delivery makes with its outbox row's mark as sent (managerCardWrite), here alone.
-    const write = managerCardWrite(id, posted);
-    const n = this.sql ? await this.sql.execute(write.sql, write.params) : await write.viaPrisma(this.db);
-    if (n !== 1) throw new Error(write.missing);
+    await applySentWrite(this.sql, this.db, managerCardWrite(id, posted));
   }
 
   /** Records whether the requester's chat can be reached (false after a 403: the bot is blocked). Returns true when it changed. */

@@ -50,6 +50,12 @@ export interface SentWrite {
   readonly missing: string;
 }
 
+/** Makes a {@link SentWrite} alone, on the runner when there is one, else through Prisma; throws its `missing` when it changes no row. */
+export async function applySentWrite(sql: SqlRunner | undefined, db: DbTx, write: SentWrite): Promise<void> {
+  const written = sql ? await sql.execute(write.sql, write.params) : await write.viaPrisma(db);
+  if (written !== 1) throw new Error(write.missing);
+}
+
 /** What a delivery posted, and what else records it. */
 export interface SentRecord {
   activityId?: string | null;
@@ -420,8 +426,7 @@ export class OutboxRepository {
    * (its row is retried meanwhile), so that what Teams accepted is still recorded.
    */
   async applySentWrite(write: SentWrite): Promise<void> {
-    const written = this.sql ? await this.sql.execute(write.sql, write.params) : await write.viaPrisma(this.db);
-    if (written !== 1) throw new Error(write.missing);
+    await applySentWrite(this.sql, this.db, write);
   }
 
   /** Records a failed attempt and when to try again. */
