@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { OutboxRecord, OutboxRepository, SentWrite } from '../../data/outboxRepository';
+import type { OutboxRecord, OutboxRepository, SentRecord } from '../../data/outboxRepository';
 import type { Logger } from '../logger';
 
-/** What a delivery posted (stored on the row, so later updates can find it). */
-export interface DeliveryResult {
-  activityId?: string | null;
-  conversationId?: string | null;
-  /**
-   * A write that records the delivery elsewhere, made with the row's mark as sent (one statement on PostgreSQL)
-   * rather than by the handler after its send; made alone if the delivery ends after its timeout.
-   */
-  alsoWrite?: SentWrite;
-}
+/**
+ * What a delivery posted (stored on the row, so later updates can find it), and a write that records it elsewhere
+ * (`alsoWrite`: made with the row's mark as sent, one statement on PostgreSQL; alone if the delivery ends after its
+ * timeout).
+ */
+export type DeliveryResult = SentRecord;
 
 /** Why a delivery failed, as the dispatcher understood it (no personal data). */
 export interface DeliveryFailure {
