@@ -32,6 +32,7 @@ import { DeadlineSweep } from './managers/deadlineSweep';
 import { OutboxRequestNotifications, queueMissingCards, registerManagerHandlers } from './managers/managerNotifications';
 import { ManagersChannel } from './managers/managersChannel';
 import { DatabaseStorage } from './services/databaseStorage';
+import { releaseYoungGeneration } from './services/startupYoungGeneration';
 import { LeanConversationState, LeanUserState } from './services/leanBotState';
 import { releasePrismaWasmSource } from './services/prismaWasmSource';
 import { OutboxDispatcher, OutboxSignal } from './services/outboxDispatcher';
@@ -271,6 +272,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       : undefined;
   // Start-up's own garbage goes before the first request, rather than at the settler's first quiet checks (~10 s).
   heapSettler?.settleNow();
+  // Start-up is over: the young generation may grow again for the turns (see bot/holdYoungGeneration.ts).
+  releaseYoungGeneration();
 
   let directLine: LocalDirectLine | undefined;
   const server = createServer({

@@ -1,3 +1,5 @@
+// First, so that it applies while the other modules load: start-up leaves V8's young generation small.
+import './holdYoungGeneration';
 import { ConfigError, loadConfig } from './config';
 import { startApp } from './app';
 
