@@ -11,7 +11,8 @@ import {
 import { cardAttachment } from '../cards/render';
 import { welcomeCard } from '../cards/welcome';
 import { resolveLang, translator, type Lang, type Translate } from '../domain/i18n';
-import type { ConversationRefRepository } from '../data/conversationRefRepository';
+import { conversationRefWrite, type ConversationRefRepository, type StoredConversationRef } from '../data/conversationRefRepository';
+import { attachToStateWrite, takeStateCompanion } from './services/leanBotState';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { readTurnInput, type TurnInput } from '../dialogs/turnInput';
@@ -59,6 +60,27 @@ export interface TurnScope {
   context: TurnContext;
   lang: Lang;
   t: Translate;
+}
+
+/** The conversation reference this turn attached to its conversation state's write (see `HelpdeskBot.rememberConversation`). */
+const ATTACHED_REF = Symbol('attachedConversationRef');
+
+/** Where to reach this chat later, as stored: ids only (the user's display name is not kept). */
+function conversationRefOf(context: TurnContext): StoredConversationRef {
+  const a = context.activity;
+  const ref = TurnContext.getConversationReference(a);
+  if (ref.user) ref.user = { id: ref.user.id, name: '', aadObjectId: ref.user.aadObjectId, role: ref.user.role };
+  const channelData = (a.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string } };
+  return {
+    conversationId: a.conversation.id,
+    scope: a.conversation.conversationType ?? 'personal',
+    userId: a.from?.id ?? null,
+    aadObjectId: a.from?.aadObjectId ?? null,
+    teamId: channelData.team?.id ?? null,
+    channelId: channelData.channel?.id ?? null,
+    locale: a.locale ?? null,
+    reference: JSON.stringify(ref),
+  };
 }
 
 const SWITCH_TO_EN = new Set(['english', 'anglais', 'en anglais', 'in english']);
@@ -139,6 +161,9 @@ export class HelpdeskBot extends ActivityHandler {
     }
     await super.run(context);
     await this.save(context);
+    // A reference attached to a state write that did not happen (the state was unchanged) is stored on its own.
+    const ref = context.turnState.get(ATTACHED_REF) as StoredConversationRef | undefined;
+    if (ref && takeStateCompanion(context, this.deps.conversationState)) await this.deps.conversationRefs.save(ref);
   }
 
   /**
@@ -182,23 +207,17 @@ export class HelpdeskBot extends ActivityHandler {
     await scope.context.sendActivity(MessageFactory.attachment(cardAttachment(welcomeCard(scope.t, randomUUID()))));
   }
 
-  /** Stores the conversation reference so later notices (status changes, relays) can reach this chat. */
+  /**
+   * Stores the conversation reference so later notices (status changes, relays) can reach this chat: with the
+   * conversation state at the end of the turn when the storage can (one statement for both), else at once.
+   */
   private async rememberConversation(context: TurnContext): Promise<void> {
-    const a = context.activity;
-    const ref = TurnContext.getConversationReference(a);
-    // Ids are enough to reach the chat later: the user's display name is not kept.
-    if (ref.user) ref.user = { id: ref.user.id, name: '', aadObjectId: ref.user.aadObjectId, role: ref.user.role };
-    const channelData = (a.channelData ?? {}) as { team?: { id?: string }; channel?: { id?: string } };
-    await this.deps.conversationRefs.save({
-      conversationId: a.conversation.id,
-      scope: a.conversation.conversationType ?? 'personal',
-      userId: a.from?.id ?? null,
-      aadObjectId: a.from?.aadObjectId ?? null,
-      teamId: channelData.team?.id ?? null,
-      channelId: channelData.channel?.id ?? null,
-      locale: a.locale ?? null,
-      reference: JSON.stringify(ref),
-    });
+    const ref = conversationRefOf(context);
+    if (loadsState(context) && attachToStateWrite(context, this.deps.conversationState, conversationRefWrite(ref))) {
+      context.turnState.set(ATTACHED_REF, ref);
+      return;
+    }
+    await this.deps.conversationRefs.save(ref);
   }
 
   private async handleInput(context: TurnContext, input: TurnInput): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTx } from './db';
-import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 
 /** A stored state item: its JSON document and current eTag. */
 export interface StateRow {
@@ -15,6 +15,15 @@ export class StateConflictError extends Error {
   constructor(public readonly key: string) {
     super('Storage: eTag conflict (the item changed since it was read)');
   }
+}
+
+/**
+ * A statement that goes with a state item's write: in the same statement on PostgreSQL (a data-modifying CTE), in the
+ * same group-commit entry on SQLite. An INSERT or UPDATE without RETURNING, `?` placeholders.
+ */
+export interface CompanionWrite {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
 }
 
 /** Reads the state items of n keys (parameters: the keys). */
@@ -39,6 +48,11 @@ export class BotStateRepository {
     this.sql = sqlRunnerOf(db);
   }
 
+  /** Whether {@link write} takes a {@link CompanionWrite}: on a client opened by `openDatabase` (plain SQL). */
+  get takesCompanions(): boolean {
+    return this.sql !== undefined;
+  }
+
   /** Rows for the keys that exist; unknown keys are simply absent. */
   async readMany(keys: string[]): Promise<StateRow[]> {
     if (keys.length === 0) return [];
@@ -53,19 +67,24 @@ export class BotStateRepository {
    * @remarks `expectedEtag` undefined or `*` overwrites; any other value must match the stored eTag
    * (or the item must not exist yet), otherwise a {@link StateConflictError} is thrown.
    */
-  async write(key: string, data: string, expectedEtag?: string): Promise<string> {
+  async write(key: string, data: string, expectedEtag?: string, companion?: CompanionWrite): Promise<string> {
     const etag = randomUUID();
     const updatedAt = new Date();
     if (this.sql) {
       if (expectedEtag === undefined || expectedEtag === '*') {
-        await this.sql.execute(UPSERT, [key, data, etag, updatedAt]);
+        await this.upsert(this.sql, [key, data, etag, updatedAt], companion);
         return etag;
+      }
+      if (companion) {
+        // The eTag-checked path takes up to two statements of its own: the companion goes first, on its own.
+        await this.sql.execute(companion.sql, companion.params);
       }
       if ((await this.sql.execute(UPDATE_IF_ETAG, [data, etag, updatedAt, key, expectedEtag])) === 1) return etag;
       // Not updated: either someone else's eTag is there now, or the item does not exist (yet).
       if ((await this.sql.execute(INSERT_IF_ABSENT, [key, data, etag, updatedAt])) === 1) return etag;
       throw new StateConflictError(key);
     }
+    if (companion) throw new Error('a companion write needs the plain-SQL runner (see takesCompanions)');
     if (expectedEtag === undefined || expectedEtag === '*') {
       await this.db.botStateItem.upsert({ where: { key }, create: { key, data, etag, updatedAt }, update: { data, etag, updatedAt } });
       return etag;
@@ -81,6 +100,27 @@ export class BotStateRepository {
       throw err;
     }
     return etag;
+  }
+
+  /**
+   * The overwrite, with its companion if any: one statement on PostgreSQL (the companion as a data-modifying CTE, run
+   * to completion whether or not the upsert reads it), one group-commit entry on SQLite (the state first, then the
+   * companion; each keeps its own outcome there, and the companion's failure rejects the write).
+   */
+  private async upsert(sql: SqlRunner, params: SqlValue[], companion?: CompanionWrite): Promise<void> {
+    if (!companion) {
+      await sql.execute(UPSERT, params);
+    } else if (sql.provider === 'postgresql') {
+      await sql.execute(`WITH "companion" AS (${companion.sql}) ${UPSERT}`, [...companion.params, ...params]);
+    } else if (sql.together) {
+      await sql.together((s) => {
+        s.execute(UPSERT, params);
+        s.execute(companion.sql, companion.params);
+      });
+    } else {
+      await sql.execute(UPSERT, params);
+      await sql.execute(companion.sql, companion.params);
+    }
   }
 
   /** Deletes the items; unknown keys are ignored. */

@@ -1,5 +1,6 @@
 import type { DbTx } from './db';
-import { sqlRunnerOf, type SqlRunner } from './sql';
+import type { CompanionWrite } from './botStateRepository';
+import { sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 
 /** Where to reach a conversation later, as stored. */
 export interface StoredConversationRef {
@@ -20,6 +21,18 @@ const UPSERT = `INSERT INTO "conversation_refs" ("conversation_id", "scope", "us
     "aad_object_id" = excluded."aad_object_id", "team_id" = excluded."team_id", "channel_id" = excluded."channel_id",
     "locale" = excluded."locale", "reference" = excluded."reference", "updated_at" = excluded."updated_at"`;
 
+function upsertParams(ref: StoredConversationRef, updatedAt: Date): SqlValue[] {
+  return [ref.conversationId, ref.scope, ref.userId ?? null, ref.aadObjectId ?? null, ref.teamId ?? null, ref.channelId ?? null, ref.locale ?? null, ref.reference, updatedAt];
+}
+
+/**
+ * The same create-or-replace as {@link ConversationRefRepository.save}, as a statement to make with a state item's
+ * write ({@link CompanionWrite}): the first turn of a conversation stores its reference with its state.
+ */
+export function conversationRefWrite(ref: StoredConversationRef, updatedAt = new Date()): CompanionWrite {
+  return { sql: UPSERT, params: upsertParams(ref, updatedAt) };
+}
+
 /** Stores and finds conversation references (for proactive messages). */
 export class ConversationRefRepository {
   private readonly sql?: SqlRunner;
@@ -32,17 +45,7 @@ export class ConversationRefRepository {
   async save(ref: StoredConversationRef): Promise<void> {
     const updatedAt = new Date();
     if (this.sql) {
-      await this.sql.execute(UPSERT, [
-        ref.conversationId,
-        ref.scope,
-        ref.userId ?? null,
-        ref.aadObjectId ?? null,
-        ref.teamId ?? null,
-        ref.channelId ?? null,
-        ref.locale ?? null,
-        ref.reference,
-        updatedAt,
-      ]);
+      await this.sql.execute(UPSERT, upsertParams(ref, updatedAt));
       return;
     }
     const data = { ...ref, updatedAt };

@@ -1,5 +1,5 @@
 import type { Storage, StoreItems } from 'botbuilder';
-import { BotStateRepository, type StateRow } from '../../data/botStateRepository';
+import { BotStateRepository, type CompanionWrite, type StateRow } from '../../data/botStateRepository';
 import type { DbTx } from '../../data/db';
 
 const STORED_JSON = Symbol('storedJson');
@@ -118,11 +118,20 @@ export class DatabaseStorage implements Storage {
     }
   }
 
-  async write(changes: StoreItems): Promise<void> {
+  /** Whether {@link write} takes companion statements: on a client opened by `openDatabase` (plain SQL). */
+  get takesCompanions(): boolean {
+    return this.repo.takesCompanions;
+  }
+
+  /**
+   * Writes the items; `companions` (per key, only when {@link takesCompanions}) are made with their item's write, in
+   * the same statement on PostgreSQL or group-commit entry on SQLite (see BotStateRepository.write).
+   */
+  async write(changes: StoreItems, companions?: Readonly<Record<string, CompanionWrite>>): Promise<void> {
     if (!changes || typeof changes !== 'object') throw new TypeError('Changes are required when writing');
     for (const [key, item] of Object.entries(changes)) {
       const value = (item ?? {}) as { eTag?: string };
-      await this.repo.write(key, storedJson(value), value.eTag);
+      await this.repo.write(key, storedJson(value), value.eTag, companions?.[key]);
     }
   }
 

@@ -1,11 +1,43 @@
 import { ConversationState, UserState, type BotState, type CachedBotState, type TurnContext } from 'botbuilder';
-import { storedJson, storedJsonOf } from './databaseStorage';
+import type { CompanionWrite } from '../../data/botStateRepository';
+import { DatabaseStorage, storedJson, storedJsonOf } from './databaseStorage';
 
 type BotStateClass = new (...args: any[]) => BotState;
 
 /** The turn's cache entry key of a state (botbuilder's private `stateKey`: one symbol per state object). */
 function cacheKeyOf(state: BotState): symbol {
   return (state as unknown as { stateKey: symbol }).stateKey;
+}
+
+/** The turn's cache entry key of a statement to make with a state's write (see {@link attachToStateWrite}). */
+const companionKeys = new WeakMap<BotState, symbol>();
+
+function companionKeyOf(state: BotState): symbol {
+  let key = companionKeys.get(state);
+  if (!key) companionKeys.set(state, (key = Symbol('stateCompanion')));
+  return key;
+}
+
+/**
+ * Makes `write` with this turn's write of `state` (when its storage is a {@link DatabaseStorage} that can: one statement
+ * or group-commit entry for both).
+ * @returns false when it cannot (another storage, or no plain-SQL runner): make the write some other way.
+ * @remarks A state that turns out unchanged is not written: {@link takeStateCompanion} after saving gives back what no
+ * write took. One companion per state and turn; a second replaces the first.
+ */
+export function attachToStateWrite(context: TurnContext, state: BotState, write: CompanionWrite): boolean {
+  const storage = (state as unknown as { storage: unknown }).storage;
+  if (!(storage instanceof DatabaseStorage) || !storage.takesCompanions) return false;
+  context.turnState.set(companionKeyOf(state), write);
+  return true;
+}
+
+/** Takes back the statement {@link attachToStateWrite} left with `state` if no write made it (undefined otherwise). */
+export function takeStateCompanion(context: TurnContext, state: BotState): CompanionWrite | undefined {
+  const key = companionKeyOf(state);
+  const write = context.turnState.get(key) as CompanionWrite | undefined;
+  if (write) context.turnState.delete(key);
+  return write;
 }
 
 /**
@@ -40,7 +72,15 @@ function leanState<T extends BotStateClass>(Base: T) {
       const key = await this.storageKey(context);
       cached ??= { state: {}, hash: '' };
       cached.state.eTag = '*';
-      await this.storage.write({ [key]: cached.state });
+      // A statement attached to this write (attachToStateWrite) goes with it; it is taken only if the write succeeds.
+      const companionKey = companionKeyOf(this);
+      const companion = context.turnState.get(companionKey) as CompanionWrite | undefined;
+      if (companion && this.storage instanceof DatabaseStorage) {
+        await this.storage.write({ [key]: cached.state }, { [key]: companion });
+        context.turnState.delete(companionKey);
+      } else {
+        await this.storage.write({ [key]: cached.state });
+      }
       cached.hash = json ?? storedJson(cached.state);
       context.turnState.set(cacheKeyOf(this), cached);
     }

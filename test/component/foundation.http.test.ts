@@ -3,6 +3,7 @@ import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../he
 import { startTestBot } from '../helpers/bot';
 import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
 import type { RunningApp } from '../../bot/app';
+import { ConversationRefRepository } from '../../data/conversationRefRepository';
 
 describe(`Foundation over HTTP (${mainProvider()})`, () => {
   let connector: FakeConnector;
@@ -39,6 +40,19 @@ describe(`Foundation over HTTP (${mainProvider()})`, () => {
     // The reply is addressed back to the incoming activity, as the Bot Connector expects.
     const call = connector.calls.find((c) => c.conversationId === user.conversationId)!;
     expect(call.path).toMatch(/\/v3\/conversations\/.+\/activities\/.+/);
+  });
+
+  test('when a conversation starts, then its reference is stored with its first state (ids only, no display name)', async () => {
+    const user = new TeamsUser(connector.url);
+    await postActivity(app!.port, user.message('Bonjour'));
+    const stored = await new ConversationRefRepository(app!.db.prisma).find(user.conversationId);
+    expect(stored).toMatchObject({ conversationId: user.conversationId, scope: 'personal', userId: user.userId });
+    const reference = JSON.parse(stored!.reference) as { serviceUrl?: string; user?: { id?: string; name?: string } };
+    expect(reference.serviceUrl).toBe(connector.url);
+    expect(reference.user).toMatchObject({ id: user.userId, name: '' });
+    // Stored in the same write as the state that records the welcome.
+    const state = await app!.db.prisma.botStateItem.findMany({ where: { key: { contains: user.conversationId } } });
+    expect(state.map((row) => JSON.parse(row.data) as { flags?: { welcomed?: boolean } }).some((data) => data.flags?.welcomed)).toBe(true);
   });
 
   test('when the server restarts on the same database, then the conversation state survives (no second welcome, language kept)', async () => {
