@@ -19,7 +19,7 @@ describe('SQLite connection (better-sqlite3, one connection for Prisma and the p
     await db?.dispose();
   });
 
-  test('when transactions have run, then the connection keeps its pragmas (WAL, no fsync per commit, foreign keys, busy timeout, checkpoint every 4000 pages)', async () => {
+  test('when transactions have run, then the connection keeps its pragmas (WAL, no fsync per commit, foreign keys, busy timeout, checkpoint every 4000 pages, a 4 MiB page cache)', async () => {
     await db.prisma.$transaction(async (tx) => {
       await tx.referenceCounter.create({ data: { year: 1999, last: 1 } });
     });
@@ -29,6 +29,7 @@ describe('SQLite connection (better-sqlite3, one connection for Prisma and the p
     expect(await pragma(db, 'foreign_keys')).toBe(1);
     expect(await pragma(db, 'busy_timeout')).toBe(5000);
     expect(await pragma(db, 'wal_autocheckpoint')).toBe(4000);
+    expect(await pragma(db, 'cache_size')).toBe(-4000); // KiB; better-sqlite3's default is 16 MB
     // Foreign keys are enforced on the connection Prisma uses too.
     await expect(
       db.prisma.$executeRawUnsafe(`INSERT INTO "request_events" ("request_id", "action", "actor_id", "at") VALUES (999999, 'x', 'x', '2026-01-01')`),
