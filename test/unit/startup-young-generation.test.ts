@@ -72,7 +72,9 @@ describe('the young generation during start-up', () => {
         });
       `);
       expect(result.afterLoading).toBeLessThanOrEqual(2 * MiB);
-      expect(result.afterStart).toBeLessThanOrEqual(2 * MiB);
+      // Read after startApp resolved: it released the hold before listening, so what it allocated since may have
+      // doubled the young generation once (4 MiB seen with both cores busy). Without the hold it is 32 MiB here.
+      expect(result.afterStart).toBeLessThanOrEqual(8 * MiB);
       expect(result.underLoad).toBeGreaterThanOrEqual(16 * MiB);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
