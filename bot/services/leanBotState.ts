@@ -9,14 +9,11 @@ function cacheKeyOf(state: BotState): symbol {
   return (state as unknown as { stateKey: symbol }).stateKey;
 }
 
-/** The turn's cache entry key of a statement to make with a state's write (see {@link attachToStateWrite}). */
+/**
+ * Per lean state (set when it is built; only lean states make a companion with their write): the turn's cache entry
+ * key of a statement to make with that state's write (see {@link attachToStateWrite}).
+ */
 const companionKeys = new WeakMap<BotState, symbol>();
-
-function companionKeyOf(state: BotState): symbol {
-  let key = companionKeys.get(state);
-  if (!key) companionKeys.set(state, (key = Symbol('stateCompanion')));
-  return key;
-}
 
 /**
  * Makes `write` with this turn's write of `state` (when its storage is a {@link DatabaseStorage} that can: one statement
@@ -26,17 +23,19 @@ function companionKeyOf(state: BotState): symbol {
  * write took. One companion per state and turn; a second replaces the first.
  */
 export function attachToStateWrite(context: TurnContext, state: BotState, write: CompanionWrite): boolean {
+  const key = companionKeys.get(state);
   const storage = (state as unknown as { storage: unknown }).storage;
-  if (!(storage instanceof DatabaseStorage) || !storage.takesCompanions) return false;
-  context.turnState.set(companionKeyOf(state), write);
+  if (!key || !(storage instanceof DatabaseStorage) || !storage.takesCompanions) return false;
+  context.turnState.set(key, write);
   return true;
 }
 
 /** Takes back the statement {@link attachToStateWrite} left with `state` if no write made it (undefined otherwise). */
 export function takeStateCompanion(context: TurnContext, state: BotState): CompanionWrite | undefined {
-  const key = companionKeyOf(state);
-  const write = context.turnState.get(key) as CompanionWrite | undefined;
-  if (write) context.turnState.delete(key);
+  const key = companionKeys.get(state);
+  const write = key && (context.turnState.get(key) as CompanionWrite | undefined);
+  if (!write) return undefined;
+  context.turnState.delete(key);
   return write;
 }
 
@@ -51,6 +50,11 @@ export function takeStateCompanion(context: TurnContext, state: BotState): Compa
  */
 function leanState<T extends BotStateClass>(Base: T) {
   return class extends Base {
+    constructor(...args: any[]) {
+      super(...args);
+      companionKeys.set(this, Symbol('stateCompanion'));
+    }
+
     override async load(context: TurnContext, force = false): Promise<any> {
       const cached = context.turnState.get(cacheKeyOf(this)) as CachedBotState | undefined;
       if (!force && cached?.state) return cached.state;
@@ -73,7 +77,7 @@ function leanState<T extends BotStateClass>(Base: T) {
       cached ??= { state: {}, hash: '' };
       cached.state.eTag = '*';
       // A statement attached to this write (attachToStateWrite) goes with it; it is taken only if the write succeeds.
-      const companionKey = companionKeyOf(this);
+      const companionKey = companionKeys.get(this)!;
       const companion = context.turnState.get(companionKey) as CompanionWrite | undefined;
       if (companion && this.storage instanceof DatabaseStorage) {
         await this.storage.write({ [key]: cached.state }, { [key]: companion });
