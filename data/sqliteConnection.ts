@@ -18,12 +18,12 @@ interface Queued {
 }
 
 /**
- * SQLite's page cache for the connection, in the pragma's unit (negative: KiB): 4 MiB instead of better-sqlite3's 16.
+ * SQLite's page cache for the connection, in the pragma's unit (negative: KiB): about 4 MB instead of better-sqlite3's 16.
  * @remarks What the cache holds is also in the OS's file cache, so a page it has dropped costs a read from memory, not
  * from disk; the 12 MiB it no longer fills were resident memory under load and after it (malloc does not give freed
  * pages back). PRAGMA shrink_memory after a load frees the pages but not the resident memory (measured: 1.4 of 12 MiB).
  */
-export const PAGE_CACHE_SIZE = -4000;
+const PAGE_CACHE_SIZE = -4000;
 
 /** Statements kept prepared, per cache (the runner's, Prisma's). Beyond this many, the oldest are dropped. */
 const STATEMENT_CACHE_SIZE = 256;

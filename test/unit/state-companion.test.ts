@@ -1,5 +1,5 @@
-import { MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuilder';
-import { BotStateRepository } from '../../data/botStateRepository';
+import { ConversationState, MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { BotStateRepository, type CompanionWrite } from '../../data/botStateRepository';
 import { conversationRefWrite, ConversationRefRepository, type StoredConversationRef } from '../../data/conversationRefRepository';
 import type { Db } from '../../data/db';
 import { sqlRunnerOf } from '../../data/sql';
@@ -41,6 +41,11 @@ function context(conversationId: string): TurnContext {
   return new TurnContext(new TestAdapter(), activity);
 }
 
+/** The reference's upsert with a NULL scope: the database refuses it (NOT NULL). */
+function withoutScope(write: CompanionWrite): CompanionWrite {
+  return { ...write, params: write.params.map((v, i) => (i === 1 ? null : v)) };
+}
+
 async function stateData(db: Db, key: string): Promise<string | undefined> {
   return (await db.botStateItem.findUnique({ where: { key } }))?.data;
 }
@@ -77,7 +82,7 @@ describe.each(providersUnderTest())('a statement written with a state item on %s
 
   it('fails the write when it fails; on PostgreSQL the state item is not written either (one statement)', async () => {
     const repo = new BotStateRepository(db.prisma);
-    const broken = { ...conversationRefWrite(ref('three')), params: conversationRefWrite(ref('three')).params.map((v, i) => (i === 1 ? null : v)) };
+    const broken = withoutScope(conversationRefWrite(ref('three')));
     await expect(repo.write('conv/three', '{"x":1}', '*', broken)).rejects.toMatchObject(NOT_NULL_VIOLATED);
     expect(await new ConversationRefRepository(db.prisma).find('three')).toBeNull();
     // SQLite runs the two statements of the entry one after the other, each kept on its own (see SqlRunner.together).
@@ -101,21 +106,28 @@ describe.each(providersUnderTest())('a statement written with a state item on %s
   });
 
   describe('through the conversation state of a turn', () => {
-    it('goes with the state when the turn changed it, and is not given back', async () => {
+    /** A turn of conversation `id` on the database, its conversation state loaded. */
+    async function turn(id: string): Promise<{ state: LeanConversationState; ctx: TurnContext }> {
       const state = new LeanConversationState(new DatabaseStorage(db.prisma));
-      const ctx = context('six');
+      const ctx = context(id);
       await state.load(ctx);
+      return { state, ctx };
+    }
+
+    /** What a first turn changes in the state: the conversation is welcomed. */
+    const welcome = (state: LeanConversationState, ctx: TurnContext) => state.createProperty<{ welcomed?: boolean }>('flags').set(ctx, { welcomed: true });
+
+    it('goes with the state when the turn changed it, and is not given back', async () => {
+      const { state, ctx } = await turn('six');
       expect(attachToStateWrite(ctx, state, conversationRefWrite(ref('six')))).toBe(true);
-      await state.createProperty<{ welcomed?: boolean }>('flags').set(ctx, { welcomed: true });
+      await welcome(state, ctx);
       await state.saveChanges(ctx);
       expect(await new ConversationRefRepository(db.prisma).find('six')).not.toBeNull();
       expect(takeStateCompanion(ctx, state)).toBeUndefined();
     });
 
     it('is given back when the state was unchanged (nothing written)', async () => {
-      const state = new LeanConversationState(new DatabaseStorage(db.prisma));
-      const ctx = context('seven');
-      await state.load(ctx);
+      const { state, ctx } = await turn('seven');
       const write = conversationRefWrite(ref('seven'));
       expect(attachToStateWrite(ctx, state, write)).toBe(true);
       await state.saveChanges(ctx);
@@ -124,14 +136,18 @@ describe.each(providersUnderTest())('a statement written with a state item on %s
       expect(takeStateCompanion(ctx, state)).toBeUndefined();
     });
 
+    it("is refused by botbuilder's own ConversationState, whose write would leave it out", () => {
+      const state = new ConversationState(new DatabaseStorage(db.prisma));
+      const ctx = context('ten');
+      expect(attachToStateWrite(ctx, state, conversationRefWrite(ref('ten')))).toBe(false);
+      expect(takeStateCompanion(ctx, state)).toBeUndefined();
+    });
+
     it('stays with the turn when the write fails, for the caller to see', async () => {
-      const state = new LeanConversationState(new DatabaseStorage(db.prisma));
-      const ctx = context('eight');
-      await state.load(ctx);
-      const good = conversationRefWrite(ref('eight'));
-      const broken = { ...good, params: good.params.map((v, i) => (i === 1 ? null : v)) };
+      const { state, ctx } = await turn('eight');
+      const broken = withoutScope(conversationRefWrite(ref('eight')));
       attachToStateWrite(ctx, state, broken);
-      await state.createProperty<{ welcomed?: boolean }>('flags').set(ctx, { welcomed: true });
+      await welcome(state, ctx);
       await expect(state.saveChanges(ctx)).rejects.toMatchObject(NOT_NULL_VIOLATED);
       expect(takeStateCompanion(ctx, state)).toBe(broken);
     });
