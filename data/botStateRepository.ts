@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTx } from './db';
-import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { isUniqueViolation, placeholders, sqlDate, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { StatementBatcher } from './statementBatcher';
 
 /** A stored state item: its JSON document and current eTag. */
 export interface StateRow {
@@ -33,6 +34,21 @@ export function selectStateSql(n: number): string {
 
 const UPSERT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?)
   ON CONFLICT ("key") DO UPDATE SET "data" = excluded."data", "etag" = excluded."etag", "updated_at" = excluded."updated_at"`;
+/** PostgreSQL: the overwrites of several items (keys distinct) in one statement; parameters are arrays, one element per item. */
+const UPSERT_BATCH = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at")
+    SELECT * FROM unnest(?::TEXT[], ?::TEXT[], ?::TEXT[], ?::TIMESTAMP(3)[]) AS t("key", "data", "etag", "updated_at") ORDER BY "key"
+  ON CONFLICT ("key") DO UPDATE SET "data" = excluded."data", "etag" = excluded."etag", "updated_at" = excluded."updated_at"`;
+
+/** How many items one PostgreSQL overwrite carries at most. */
+const MAX_BATCH = 64;
+
+interface Overwrite {
+  key: string;
+  data: string;
+  etag: string;
+  updatedAt: Date;
+}
+
 const UPDATE_IF_ETAG = `UPDATE "bot_state_items" SET "data" = ?, "etag" = ?, "updated_at" = ? WHERE "key" = ? AND "etag" = ?`;
 const INSERT_IF_ABSENT = `INSERT INTO "bot_state_items" ("key", "data", "etag", "updated_at") VALUES (?, ?, ?, ?) ON CONFLICT ("key") DO NOTHING`;
 
@@ -43,9 +59,30 @@ const INSERT_IF_ABSENT = `INSERT INTO "bot_state_items" ("key", "data", "etag", 
  */
 export class BotStateRepository {
   private readonly sql?: SqlRunner;
+  /**
+   * PostgreSQL: overwrites without a companion made while one is under way go together in the next statement
+   * ({@link StatementBatcher}): at 50 concurrent conversations, one statement for several turns' state.
+   */
+  private readonly overwrites?: StatementBatcher<Overwrite, void>;
 
   constructor(private readonly db: DbTx) {
     this.sql = sqlRunnerOf(db);
+    if (this.sql?.provider === 'postgresql') {
+      const sql = this.sql;
+      this.overwrites = new StatementBatcher<Overwrite, void>(
+        async (items) => {
+          await sql.execute(UPSERT_BATCH, [
+            items.map((i) => i.key),
+            items.map((i) => i.data),
+            items.map((i) => i.etag),
+            items.map((i) => sqlDate('postgresql', i.updatedAt)),
+          ] as unknown as SqlValue[]);
+          return items.map(() => undefined);
+        },
+        // An overwrite can run twice: a failed batch runs again one item at a time.
+        { keysOf: (item) => [item.key], maxBatch: MAX_BATCH, retryAlone: true },
+      );
+    }
   }
 
   /** Whether {@link write} takes a {@link CompanionWrite}: on a client opened by `openDatabase` (plain SQL). */
@@ -72,7 +109,7 @@ export class BotStateRepository {
     const updatedAt = new Date();
     if (this.sql) {
       if (expectedEtag === undefined || expectedEtag === '*') {
-        await this.upsert(this.sql, [key, data, etag, updatedAt], companion);
+        await this.upsert(this.sql, { key, data, etag, updatedAt }, companion);
         return etag;
       }
       if (companion) {
@@ -104,11 +141,14 @@ export class BotStateRepository {
 
   /**
    * The overwrite, with its companion if any: one statement on PostgreSQL (the companion as a data-modifying CTE, run
-   * to completion whether or not the upsert reads it), one group-commit entry on SQLite (the state first, then the
+   * to completion whether or not the upsert reads it; without one, batched with other overwrites), one group-commit entry on SQLite (the state first, then the
    * companion; each keeps its own outcome there, and the companion's failure rejects the write).
    */
-  private async upsert(sql: SqlRunner, params: SqlValue[], companion?: CompanionWrite): Promise<void> {
-    if (!companion) {
+  private async upsert(sql: SqlRunner, item: Overwrite, companion?: CompanionWrite): Promise<void> {
+    const params = [item.key, item.data, item.etag, item.updatedAt];
+    if (!companion && this.overwrites) {
+      await this.overwrites.add(item);
+    } else if (!companion) {
       await sql.execute(UPSERT, params);
     } else if (sql.provider === 'postgresql') {
       await sql.execute(`WITH "companion" AS (${companion.sql}) ${UPSERT}`, [...companion.params, ...params]);

@@ -11,15 +11,19 @@ const RETURNING = 'RETURNING "points", "expire"';
 /**
  * The counting half of a consume, after the row to insert: an ended window (expire <= now) restarts with this message's
  * points and a new expiry; otherwise points add up and the expiry stays. Both SET expressions read the row as it was
- * before the update. Parameters: now, now. Also used by the turn prelude (data/turnPreludeRepository.ts).
+ * before the update. `now` is the SQL that gives the time (a parameter, or the turn prelude's per-row expression);
+ * no RETURNING.
  */
-export const CONSUME_ON_CONFLICT = (() => {
-  const ended = `("rate_limits"."expire" IS NOT NULL AND "rate_limits"."expire" <= ?)`;
+export function consumeUpdate(now: string): string {
+  const ended = `("rate_limits"."expire" IS NOT NULL AND "rate_limits"."expire" <= ${now})`;
   return `ON CONFLICT ("key") DO UPDATE SET
         "points" = CASE WHEN ${ended} THEN excluded."points" ELSE "rate_limits"."points" + excluded."points" END,
-        "expire" = CASE WHEN ${ended} THEN excluded."expire" ELSE "rate_limits"."expire" END
+        "expire" = CASE WHEN ${ended} THEN excluded."expire" ELSE "rate_limits"."expire" END`;
+}
+
+/** {@link consumeUpdate} with the time as a parameter (twice: now, now), returning the counter. */
+const CONSUME_ON_CONFLICT = `${consumeUpdate('?')}
       ${RETURNING}`;
-})();
 
 /** Adds points to a counter (parameters: key, points, new expiry, now, now) and returns it; see {@link RateLimitRepository.consume}. */
 export const CONSUME_SQL = `INSERT INTO "rate_limits" ("key", "points", "expire") VALUES (?, ?, ?)

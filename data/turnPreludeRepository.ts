@@ -1,7 +1,8 @@
 import { selectStateSql, type StateRow } from './botStateRepository';
 import { CLAIM_SQL } from './processedActivityRepository';
-import { CONSUME_ON_CONFLICT, CONSUME_SQL, toCount, type RateLimitCount } from './rateLimitRepository';
-import { placeholders, type SqlRunner } from './sql';
+import { CONSUME_SQL, consumeUpdate, toCount, type RateLimitCount } from './rateLimitRepository';
+import { sqlDate, type SqlRunner, type SqlValue } from './sql';
+import { StatementBatcher } from './statementBatcher';
 
 /** What every message or card action of a user starts with, known before the turn runs. */
 export interface TurnPreludeInput {
@@ -30,7 +31,8 @@ export interface TurnPreludeResult {
 }
 
 interface PreludeRow extends Record<string, unknown> {
-  claimed: number;
+  ord: number;
+  claimed: boolean;
   points: number | null;
   expire: unknown;
   key: string | null;
@@ -38,36 +40,111 @@ interface PreludeRow extends Record<string, unknown> {
   etag: string | null;
 }
 
+/** How many turns' preludes one PostgreSQL statement carries at most. */
+const MAX_BATCH = 64;
+
+/**
+ * PostgreSQL: the preludes of several turns in one statement. Parameters are arrays, one element per turn (its index,
+ * claim key, time, counter key, points and new expiry; nulls when not counted), then the state keys to read with the
+ * index of their turn. One row per turn and state item found (a turn without any: one row, null key), with the turn's
+ * outcome on each. The claim and counter keys of one batch are distinct (see {@link StatementBatcher}); rows are
+ * written in key order, so two instances' batches take their row locks in the same order and cannot deadlock.
+ */
+const BATCH_SQL = `WITH "input" AS (
+    SELECT * FROM unnest(?::INTEGER[], ?::TEXT[], ?::TIMESTAMP(3)[], ?::TEXT[], ?::INTEGER[], ?::TIMESTAMP(3)[])
+      AS t("ord", "claim_key", "now", "count_key", "points", "expire")
+  ), "claim" AS (
+    INSERT INTO "processed_activities" ("key", "created_at")
+      SELECT "claim_key", "now" FROM "input" ORDER BY "claim_key"
+    ON CONFLICT ("key") DO NOTHING RETURNING "key"
+  ), "counted" AS (
+    INSERT INTO "rate_limits" ("key", "points", "expire")
+      SELECT "count_key", "points", "expire" FROM "input"
+      WHERE "count_key" IS NOT NULL AND "claim_key" IN (SELECT "key" FROM "claim") ORDER BY "count_key"
+    ${consumeUpdate('(SELECT "now" FROM "input" WHERE "input"."count_key" = excluded."key")')}
+    RETURNING "key", "points", "expire"
+  )
+  SELECT "input"."ord", "input"."claim_key" IN (SELECT "key" FROM "claim") AS "claimed", "counted"."points", "counted"."expire",
+    "s"."key", "s"."data", "s"."etag"
+  FROM "input"
+  LEFT JOIN "counted" ON "counted"."key" = "input"."count_key"
+  LEFT JOIN (
+    SELECT "wanted"."ord", "b"."key", "b"."data", "b"."etag"
+    FROM unnest(?::INTEGER[], ?::TEXT[]) AS "wanted"("ord", "key") JOIN "bot_state_items" AS "b" ON "b"."key" = "wanted"."key"
+  ) AS "s" ON "s"."ord" = "input"."ord"`;
+
 /**
  * The statements every turn starts with — claim the delivery, count the message, read the state — sent together.
  * @remarks PostgreSQL: one statement with data-modifying CTEs (the claim's INSERT, the counter's upsert run only when
- * the claim inserted, and the state read joined to them), so one round trip instead of three. One statement is
- * atomic: the outcome is the one the three statements would have had one after the other. Each statement sent costs a
- * socket write, a wake-up of a server process that shares the bot's cores and a reply to parse (~100 µs of the bot's
- * CPU each in a micro-benchmark). SQLite has no data-modifying CTEs: the three statements run back to back as one entry
- * of the runner's group commit ({@link SqlRunner.together}), the count only when the claim inserted; one trip through
- * the queue and one share of a commit instead of three.
+ * the claim inserted, and the state read joined to them), so one round trip instead of three, and the preludes of
+ * turns that arrive while one is under way go together in the next statement ({@link StatementBatcher}): at 50
+ * concurrent conversations, one statement for several turns. One statement is atomic: each turn's outcome is the one
+ * the three statements would have had one after the other (a failed statement fails every turn in it; none of their
+ * claims is kept). Each statement sent costs a socket write, a wake-up of a server process that shares the bot's cores,
+ * an execution and commit there, and a reply to parse. SQLite has no data-modifying CTEs: the three statements run back
+ * to back as one entry of the runner's group commit ({@link SqlRunner.together}), the count only when the claim
+ * inserted; one trip through the queue and one share of a commit instead of three.
  */
 export class TurnPreludeRepository {
-  private readonly statements = new Map<string, string>();
+  /** PostgreSQL: the preludes of concurrent turns, sent together. */
+  private readonly batcher?: StatementBatcher<TurnPreludeInput, TurnPreludeResult>;
 
   constructor(private readonly sql: SqlRunner) {
-    if (sql.provider !== 'postgresql' && !sql.together) throw new Error('the turn prelude needs PostgreSQL or a runner that runs statements together');
+    if (sql.provider === 'postgresql') {
+      this.batcher = new StatementBatcher((inputs) => this.runBatch(inputs), {
+        keysOf: (input) => (input.count ? [`claim:${input.claimKey}`, `count:${input.count.key}`] : [`claim:${input.claimKey}`]),
+        maxBatch: MAX_BATCH,
+        // A lost reply may hide a committed claim: run alone again, the turn would be taken for a redelivery and dropped.
+        retryAlone: false,
+      });
+    } else if (!sql.together) {
+      throw new Error('the turn prelude needs PostgreSQL or a runner that runs statements together');
+    }
   }
 
   async run(input: TurnPreludeInput): Promise<TurnPreludeResult> {
-    if (this.sql.provider !== 'postgresql') return this.runTogether(input);
-    const params: (string | number | Date | null)[] = [input.claimKey, input.now];
-    if (input.count) params.push(input.count.key, input.count.points, input.count.expire, input.now, input.now);
-    params.push(...input.stateKeys);
-    const rows = await this.sql.query<PreludeRow>(this.statement(input.count !== undefined, input.stateKeys.length), params);
-    const first = rows[0];
-    if (!first) throw new Error('turn prelude: no row returned');
-    return {
-      claimed: Number(first.claimed) === 1,
-      count: first.points === null || first.points === undefined ? null : toCount({ points: first.points, expire: first.expire }),
-      rows: rows.filter((r) => r.key !== null).map((r) => ({ key: r.key!, data: r.data!, etag: r.etag! })),
-    };
+    if (!this.batcher) return this.runTogether(input);
+    return this.batcher.add(input);
+  }
+
+  /** PostgreSQL: the preludes of a batch (claim and count keys distinct) in one statement. */
+  private async runBatch(inputs: readonly TurnPreludeInput[]): Promise<TurnPreludeResult[]> {
+    const stamp = (date: Date | null) => (date === null ? null : sqlDate('postgresql', date));
+    const ords: number[] = [];
+    const stateOrds: number[] = [];
+    const stateKeys: string[] = [];
+    inputs.forEach((input, i) => {
+      ords.push(i);
+      for (const key of input.stateKeys) {
+        stateOrds.push(i);
+        stateKeys.push(key);
+      }
+    });
+    const rows = await this.sql.query<PreludeRow>(BATCH_SQL, [
+      ords,
+      inputs.map((input) => input.claimKey),
+      inputs.map((input) => stamp(input.now)),
+      inputs.map((input) => input.count?.key ?? null),
+      inputs.map((input) => input.count?.points ?? null),
+      inputs.map((input) => stamp(input.count?.expire ?? null)),
+      stateOrds,
+      stateKeys,
+    ] as unknown as SqlValue[]);
+    const results: TurnPreludeResult[] = inputs.map(() => ({ claimed: false, count: null, rows: [] }));
+    const seen = inputs.map(() => false);
+    for (const row of rows) {
+      const i = Number(row.ord);
+      const result = results[i];
+      if (!result) throw new Error('turn prelude: a row of no input');
+      if (!seen[i]) {
+        seen[i] = true;
+        result.claimed = row.claimed === true;
+        result.count = row.points === null || row.points === undefined ? null : toCount({ points: row.points, expire: row.expire });
+      }
+      if (row.key !== null) result.rows.push({ key: row.key, data: row.data!, etag: row.etag! });
+    }
+    if (seen.includes(false)) throw new Error('turn prelude: no row returned for an input');
+    return results;
   }
 
   /** SQLite: the same three statements, back to back in one entry of the group commit. */
@@ -97,30 +174,5 @@ export class TurnPreludeRepository {
       if ('count' in failed || 'rows' in failed) result.failed = failed;
       return result;
     });
-  }
-
-  /** The statement for a shape (with or without counting, n state keys), built once. */
-  private statement(withCount: boolean, stateKeys: number): string {
-    const shape = `${withCount}:${stateKeys}`;
-    let sql = this.statements.get(shape);
-    if (sql) return sql;
-    const ctes = [
-      `"claim" AS (
-        INSERT INTO "processed_activities" ("key", "created_at") VALUES (?, ?) ON CONFLICT ("key") DO NOTHING RETURNING 1 AS "one")`,
-    ];
-    if (withCount) {
-      // INSERT … SELECT: the parameters are typed by hand (a SELECT list does not take the target columns' types).
-      ctes.push(`"counted" AS (
-        INSERT INTO "rate_limits" ("key", "points", "expire")
-          SELECT CAST(? AS TEXT), CAST(? AS INTEGER), CAST(? AS TIMESTAMP(3)) WHERE EXISTS (SELECT 1 FROM "claim")
-        ${CONSUME_ON_CONFLICT})`);
-    }
-    const counted = withCount ? `LEFT JOIN "counted" ON TRUE` : `LEFT JOIN (SELECT NULL::INTEGER AS "points", NULL::TIMESTAMP(3) AS "expire") AS "counted" ON FALSE`;
-    const state = stateKeys > 0 ? `LEFT JOIN "bot_state_items" AS "s" ON "s"."key" IN (${placeholders(stateKeys)})` : `LEFT JOIN (SELECT NULL::TEXT AS "key", NULL::TEXT AS "data", NULL::TEXT AS "etag") AS "s" ON FALSE`;
-    sql = `WITH ${ctes.join(', ')}
-      SELECT (SELECT COUNT(*) FROM "claim")::INTEGER AS "claimed", "counted"."points", "counted"."expire", "s"."key", "s"."data", "s"."etag"
-      FROM (SELECT 1) AS "turn" ${counted} ${state}`;
-    this.statements.set(shape, sql);
-    return sql;
   }
 }

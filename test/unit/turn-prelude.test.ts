@@ -8,7 +8,8 @@ import { DuplicateDeliveryMiddleware } from '../../bot/middleware/duplicateDeliv
 import { TurnPreludeMiddleware } from '../../bot/middleware/turnPrelude';
 import { RateLimiterSqlStore, UserRateLimitMiddleware } from '../../bot/middleware/userRateLimit';
 import { DatabaseStorage } from '../../bot/services/databaseStorage';
-import type { SqlRunner } from '../../data/sql';
+import { sqlRunnerOf, type SqlRunner } from '../../data/sql';
+import { countingClient } from '../helpers/countingRunner';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -81,6 +82,59 @@ for (const provider of providersUnderTest()) {
       const claimKey = key('claim');
       expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: true, count: null, rows: [] });
       expect(await prelude.run({ claimKey, stateKeys: [], now: NOW })).toEqual({ claimed: false, count: null, rows: [] });
+    });
+
+    test('preludes sent at once each get their own outcome: the same message twice is claimed once, one user\'s messages add up in order, each reads its own state', async () => {
+      const states = new BotStateRepository(db.prisma);
+      const conversations = [key('msteams/conversations/c'), key('msteams/conversations/c'), key('msteams/conversations/c')];
+      await states.write(conversations[0]!, '{"n":0}');
+      await states.write(conversations[2]!, '{"n":2}');
+      const counter = key('rl');
+      const other = key('rl');
+      const twice = key('claim');
+      // Counting the statements sent (on PostgreSQL, the prelude batches concurrent turns).
+      const { client, calls } = countingClient(db.prisma, db.sql);
+      const repository = new TurnPreludeRepository(sqlRunnerOf(client)!);
+      const input = (claimKey: string, counterKey: string | undefined, stateKeys: string[]) => ({
+        claimKey,
+        count: counterKey ? { key: counterKey, points: 1, expire: LATER(60_000) } : undefined,
+        stateKeys,
+        now: NOW,
+      });
+
+      const results = await Promise.all([
+        repository.run(input(key('claim'), counter, [conversations[0]!])),
+        repository.run(input(twice, other, [conversations[1]!])),
+        repository.run(input(key('claim'), counter, [conversations[2]!, conversations[0]!])),
+        repository.run(input(twice, other, [conversations[1]!])),
+        repository.run(input(key('claim'), undefined, [])),
+        repository.run(input(key('claim'), counter, [])),
+      ]);
+
+      expect(results.map((r) => r.claimed)).toEqual([true, true, true, false, true, true]);
+      expect(results.map((r) => r.count?.points ?? null)).toEqual([1, 1, 2, null, null, 3]);
+      expect(results.map((r) => r.rows.map((row) => row.data).sort())).toEqual([['{"n":0}'], [], ['{"n":0}', '{"n":2}'], [], [], []]);
+      expect(await counters.get(counter, NOW)).toEqual({ points: 3, expire: LATER(60_000) });
+      expect(await counters.get(other, NOW)).toEqual({ points: 1, expire: LATER(60_000) });
+      if (provider === 'postgresql') {
+        // One user's three messages cannot share a statement (one upsert cannot touch a row twice), nor can the same
+        // delivery twice: three statements for six turns, not six.
+        expect(calls).toEqual(['query', 'query', 'query']);
+      }
+    });
+
+    test('in one statement, a message whose window has ended starts a new one while another user\'s adds up', async () => {
+      const ended = key('rl');
+      const running = key('rl');
+      await counters.consume(ended, 5, NOW, LATER(1000));
+      await counters.consume(running, 5, NOW, LATER(60_000));
+      const at = LATER(1000);
+      const [a, b] = await Promise.all([
+        prelude.run({ claimKey: key('claim'), count: { key: ended, points: 1, expire: LATER(61_000) }, stateKeys: [], now: at }),
+        prelude.run({ claimKey: key('claim'), count: { key: running, points: 1, expire: LATER(61_000) }, stateKeys: [], now: at }),
+      ]);
+      expect(a!.count).toEqual({ points: 1, expire: LATER(61_000) });
+      expect(b!.count).toEqual({ points: 6, expire: LATER(60_000) });
     });
 
     test('through the middlewares: a duplicate is dropped uncounted, an accepted message is counted once, and the bot reads the primed state without a query of its own', async () => {

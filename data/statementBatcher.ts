@@ -1,0 +1,107 @@
+/**
+ * Gathers the same statement from concurrent callers and sends them as one (PostgreSQL: one round trip, one
+ * execution and one commit for many turns).
+ * @remarks Nothing waits for a batch to fill: an item added while no batch is under way is sent at the end of the
+ * current tick (with whatever else that tick added); items added while a batch is under way wait for it to end and go
+ * together in the next one. So a quiet bot sends each statement as soon as before, and a busy one sends fewer, larger
+ * statements. Items whose keys collide (the same row twice, which one `INSERT … ON CONFLICT DO UPDATE` cannot touch
+ * twice) go in different batches, in the order they came. A failed batch of several items is run again one item at a
+ * time when `retryAlone` says so (for statements that may safely run twice), so each caller gets its own outcome and
+ * one bad item fails only itself; otherwise every caller of the batch gets its error.
+ */
+export interface BatchRunner<I, O> {
+  /** Runs a batch (never empty, keys distinct) and returns one outcome per item, in the same order. */
+  (items: readonly I[]): Promise<O[]>;
+}
+
+export interface StatementBatcherOptions<I> {
+  /** The keys an item writes: two items sharing one never go in the same batch. */
+  keysOf: (item: I) => readonly string[];
+  /** At most this many items per batch (the rest wait for the next one). */
+  maxBatch: number;
+  /**
+   * Whether a failed batch of several items runs again one item at a time. Only for statements that can run twice
+   * (an overwrite): a batch whose commit was lost with its connection may have been written.
+   */
+  retryAlone: boolean;
+}
+
+interface Waiting<I, O> {
+  item: I;
+  resolve: (outcome: O) => void;
+  reject: (err: unknown) => void;
+}
+
+export class StatementBatcher<I, O> {
+  private queue: Waiting<I, O>[] = [];
+  private busy = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly run: BatchRunner<I, O>,
+    private readonly options: StatementBatcherOptions<I>,
+  ) {
+    if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
+  }
+
+  /** Adds an item to the next batch; resolves with its outcome. */
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.busy || this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    process.nextTick(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  /** Sends the next batch: the oldest waiting items whose keys do not collide, up to maxBatch. */
+  private async flush(): Promise<void> {
+    if (this.busy || this.queue.length === 0) return;
+    this.busy = true;
+    const batch: Waiting<I, O>[] = [];
+    const left: Waiting<I, O>[] = [];
+    const taken = new Set<string>();
+    for (const waiting of this.queue) {
+      const keys = batch.length < this.options.maxBatch ? this.options.keysOf(waiting.item) : undefined;
+      if (!keys || keys.some((key) => taken.has(key))) {
+        left.push(waiting);
+        // A later item of a key left behind must not overtake it.
+        for (const key of keys ?? []) taken.add(key);
+        continue;
+      }
+      for (const key of keys) taken.add(key);
+      batch.push(waiting);
+    }
+    this.queue = left;
+    try {
+      await this.send(batch);
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
+  }
+
+  private async send(batch: Waiting<I, O>[]): Promise<void> {
+    let outcomes: O[];
+    try {
+      outcomes = await this.run(batch.map((w) => w.item));
+      if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} returned ${outcomes.length} outcomes`);
+    } catch (err) {
+      if (batch.length === 1 || !this.options.retryAlone) {
+        for (const waiting of batch) waiting.reject(err);
+        return;
+      }
+      // One at a time: the items that were fine succeed, the bad one fails alone.
+      for (const waiting of batch) await this.send([waiting]);
+      return;
+    }
+    batch.forEach((waiting, i) => waiting.resolve(outcomes[i]!));
+  }
+}

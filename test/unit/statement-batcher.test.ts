@@ -1,0 +1,115 @@
+import { StatementBatcher } from '../../data/statementBatcher';
+
+interface Item {
+  id: string;
+  keys: string[];
+}
+
+/** A runner that records its batches and answers each item with its id, resolving when told to (or at once). */
+function recorder(options: { hold?: boolean; fail?: (items: readonly Item[]) => Error | undefined } = {}) {
+  const batches: string[][] = [];
+  const held: (() => void)[] = [];
+  const run = async (items: readonly Item[]): Promise<string[]> => {
+    batches.push(items.map((i) => i.id));
+    if (options.hold) await new Promise<void>((resolve) => held.push(resolve));
+    const error = options.fail?.(items);
+    if (error) throw error;
+    return items.map((i) => `done ${i.id}`);
+  };
+  const releaseAll = async () => {
+    while (held.length > 0) {
+      held.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { batches, run, releaseAll, held };
+}
+
+const item = (id: string, ...keys: string[]): Item => ({ id, keys: keys.length > 0 ? keys : [id] });
+
+describe('StatementBatcher', () => {
+  test('what one tick adds goes as one batch, each caller getting its own outcome', async () => {
+    const r = recorder();
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false });
+    const outcomes = await Promise.all([batcher.add(item('a')), batcher.add(item('b')), batcher.add(item('c'))]);
+    expect(outcomes).toEqual(['done a', 'done b', 'done c']);
+    expect(r.batches).toEqual([['a', 'b', 'c']]);
+  });
+
+  test('a quiet batcher sends at once; what comes while a batch is under way waits and goes together in the next', async () => {
+    const r = recorder({ hold: true });
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false });
+    const first = batcher.add(item('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.batches).toEqual([['a']]);
+    const later = [batcher.add(item('b')), batcher.add(item('c'))];
+    await new Promise((resolve) => setImmediate(resolve));
+    const more = batcher.add(item('d'));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Nothing else is sent while the first batch is under way.
+    expect(r.batches).toEqual([['a']]);
+    await r.releaseAll();
+    expect(await first).toBe('done a');
+    expect(await Promise.all([...later, more])).toEqual(['done b', 'done c', 'done d']);
+    expect(r.batches).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  test('items of a key already in the batch wait for the next one, and no later item of that key overtakes them', async () => {
+    const r = recorder();
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false });
+    await Promise.all([
+      batcher.add(item('a1', 'a')),
+      batcher.add(item('b1', 'b')),
+      batcher.add(item('a2', 'a', 'c')),
+      batcher.add(item('c1', 'c')),
+      batcher.add(item('d1', 'd')),
+      batcher.add(item('a3', 'a')),
+    ]);
+    expect(r.batches).toEqual([
+      ['a1', 'b1', 'd1'],
+      ['a2'],
+      ['c1', 'a3'],
+    ]);
+  });
+
+  test('a batch carries at most maxBatch items, in the order they came', async () => {
+    const r = recorder();
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 2, retryAlone: false });
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((id) => batcher.add(item(id))));
+    expect(r.batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  test('without retryAlone, a failed batch fails every caller in it with its error, and the next batch still goes', async () => {
+    const boom = new Error('boom');
+    const r = recorder({ fail: (items) => (items.some((i) => i.id === 'bad') ? boom : undefined) });
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false });
+    const results = await Promise.allSettled([batcher.add(item('a')), batcher.add(item('bad'))]);
+    expect(results).toEqual([
+      { status: 'rejected', reason: boom },
+      { status: 'rejected', reason: boom },
+    ]);
+    expect(await batcher.add(item('c'))).toBe('done c');
+    expect(r.batches).toEqual([['a', 'bad'], ['c']]);
+  });
+
+  test('with retryAlone, a failed batch runs again one item at a time: only the bad item fails', async () => {
+    const r = recorder({ fail: (items) => (items.some((i) => i.id === 'bad') ? new Error(`failed ${items.length}`) : undefined) });
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: true });
+    const results = await Promise.allSettled([batcher.add(item('a')), batcher.add(item('bad')), batcher.add(item('b'))]);
+    expect(results.map((x) => (x.status === 'fulfilled' ? x.value : (x.reason as Error).message))).toEqual(['done a', 'failed 1', 'done b']);
+    expect(r.batches).toEqual([['a', 'bad', 'b'], ['a'], ['bad'], ['b']]);
+  });
+
+  test('a runner that returns the wrong number of outcomes fails its batch instead of mixing outcomes up', async () => {
+    const batcher = new StatementBatcher(async (items: readonly Item[]) => items.slice(1).map((i) => i.id), {
+      keysOf: (i: Item) => i.keys,
+      maxBatch: 10,
+      retryAlone: false,
+    });
+    await expect(Promise.all([batcher.add(item('a')), batcher.add(item('b'))])).rejects.toThrow('a batch of 2 returned 1 outcomes');
+  });
+
+  test('maxBatch below 1 is refused', () => {
+    expect(() => new StatementBatcher(async () => [], { keysOf: () => [], maxBatch: 0, retryAlone: false })).toThrow(RangeError);
+  });
+});
