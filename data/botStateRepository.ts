@@ -25,6 +25,12 @@ export class StateConflictError extends Error {
 export interface CompanionWrite {
   readonly sql: string;
   readonly params: readonly SqlValue[];
+  /**
+   * The row it writes, when it is an overwrite (safe to run twice): then, on PostgreSQL, it may share a statement
+   * with other turns' state writes and their companions (never with another companion of the same key). Without a
+   * key it goes in a statement of its own with its item.
+   */
+  readonly key?: string;
 }
 
 /** Reads the state items of n keys (parameters: the keys). */
@@ -41,12 +47,33 @@ const UPSERT_BATCH = `INSERT INTO "bot_state_items" ("key", "data", "etag", "upd
 
 /** How many items one PostgreSQL overwrite carries at most. */
 const MAX_BATCH = 64;
+/** How many companions one PostgreSQL overwrite carries at most (each count is its own statement text to prepare). */
+const MAX_COMPANIONS = 8;
 
 interface Overwrite {
   key: string;
   data: string;
   etag: string;
   updatedAt: Date;
+  companion?: CompanionWrite;
+}
+
+/** The batched overwrite with its items' companions as data-modifying CTEs, and its parameters. */
+function overwriteBatch(items: readonly Overwrite[]): { sql: string; params: SqlValue[] } {
+  const ctes: string[] = [];
+  const params: SqlValue[] = [];
+  for (const item of items) {
+    if (!item.companion) continue;
+    ctes.push(`"companion_${ctes.length}" AS (${item.companion.sql})`);
+    params.push(...item.companion.params);
+  }
+  const arrays = [
+    items.map((i) => i.key),
+    items.map((i) => i.data),
+    items.map((i) => i.etag),
+    items.map((i) => sqlDate('postgresql', i.updatedAt)),
+  ] as unknown as SqlValue[];
+  return { sql: ctes.length > 0 ? `WITH ${ctes.join(', ')} ${UPSERT_BATCH}` : UPSERT_BATCH, params: [...params, ...arrays] };
 }
 
 const UPDATE_IF_ETAG = `UPDATE "bot_state_items" SET "data" = ?, "etag" = ?, "updated_at" = ? WHERE "key" = ? AND "etag" = ?`;
@@ -71,16 +98,17 @@ export class BotStateRepository {
       const sql = this.sql;
       this.overwrites = new StatementBatcher<Overwrite, void>(
         async (items) => {
-          await sql.execute(UPSERT_BATCH, [
-            items.map((i) => i.key),
-            items.map((i) => i.data),
-            items.map((i) => i.etag),
-            items.map((i) => sqlDate('postgresql', i.updatedAt)),
-          ] as unknown as SqlValue[]);
+          const batch = overwriteBatch(items);
+          await sql.execute(batch.sql, batch.params);
           return items.map(() => undefined);
         },
-        // An overwrite can run twice: a failed batch runs again one item at a time.
-        { keysOf: (item) => [item.key], maxBatch: MAX_BATCH, retryAlone: true },
+        {
+          keysOf: (item) => (item.companion?.key ? [item.key, item.companion.key] : [item.key]),
+          maxBatch: MAX_BATCH,
+          fits: (batch, item) => !item.companion || batch.filter((i) => i.companion).length < MAX_COMPANIONS,
+          // An overwrite (and a companion with a key) can run twice: a failed batch runs again one item at a time.
+          retryAlone: true,
+        },
       );
     }
   }
@@ -141,13 +169,14 @@ export class BotStateRepository {
 
   /**
    * The overwrite, with its companion if any: one statement on PostgreSQL (the companion as a data-modifying CTE, run
-   * to completion whether or not the upsert reads it; without one, batched with other overwrites), one group-commit entry on SQLite (the state first, then the
+   * to completion whether or not the upsert reads it; batched with other turns' overwrites when it has a key or there is
+   * none), one group-commit entry on SQLite (the state first, then the
    * companion; each keeps its own outcome there, and the companion's failure rejects the write).
    */
   private async upsert(sql: SqlRunner, item: Overwrite, companion?: CompanionWrite): Promise<void> {
     const params = [item.key, item.data, item.etag, item.updatedAt];
-    if (!companion && this.overwrites) {
-      await this.overwrites.add(item);
+    if (this.overwrites && (!companion || companion.key !== undefined)) {
+      await this.overwrites.add(companion ? { ...item, companion } : item);
     } else if (!companion) {
       await sql.execute(UPSERT, params);
     } else if (sql.provider === 'postgresql') {

@@ -30,7 +30,7 @@ function upsertParams(ref: StoredConversationRef, updatedAt: Date): SqlValue[] {
  * write ({@link CompanionWrite}): the first turn of a conversation stores its reference with its state.
  */
 export function conversationRefWrite(ref: StoredConversationRef, updatedAt = new Date()): CompanionWrite {
-  return { sql: UPSERT, params: upsertParams(ref, updatedAt) };
+  return { sql: UPSERT, params: upsertParams(ref, updatedAt), key: `conversation_refs:${ref.conversationId}` };
 }
 
 /** Stores and finds conversation references (for proactive messages). */

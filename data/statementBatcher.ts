@@ -19,6 +19,8 @@ export interface StatementBatcherOptions<I> {
   keysOf: (item: I) => readonly string[];
   /** At most this many items per batch (the rest wait for the next one). */
   maxBatch: number;
+  /** Whether an item may join the batch as it stands (e.g. to bound how many of one kind a statement carries). */
+  fits?: (batch: readonly I[], item: I) => boolean;
   /**
    * Whether a failed batch of several items runs again one item at a time. Only for statements that can run twice
    * (an overwrite): a batch whose commit was lost with its connection may have been written.
@@ -66,11 +68,13 @@ export class StatementBatcher<I, O> {
     if (this.busy || this.queue.length === 0) return;
     this.busy = true;
     const batch: Waiting<I, O>[] = [];
+    const items: I[] = [];
     const left: Waiting<I, O>[] = [];
     const taken = new Set<string>();
+    const { maxBatch, fits } = this.options;
     for (const waiting of this.queue) {
-      const keys = batch.length < this.options.maxBatch ? this.options.keysOf(waiting.item) : undefined;
-      if (!keys || keys.some((key) => taken.has(key))) {
+      const keys = batch.length < maxBatch ? this.options.keysOf(waiting.item) : undefined;
+      if (!keys || keys.some((key) => taken.has(key)) || (fits && !fits(items, waiting.item))) {
         left.push(waiting);
         // A later item of a key left behind must not overtake it.
         for (const key of keys ?? []) taken.add(key);
@@ -78,6 +82,7 @@ export class StatementBatcher<I, O> {
       }
       for (const key of keys) taken.add(key);
       batch.push(waiting);
+      items.push(waiting.item);
     }
     this.queue = left;
     try {

@@ -352,4 +352,18 @@ describe.each(providersUnderTest())('a request with its events in plain SQL on %
     expect(await new RequestRepository(client).findWithEvents(request.id)).toMatchObject({ request: { id: request.id }, events: [{ action: 'filed' }] });
     expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
   });
+
+  test('when several requests are read at once (cards being delivered), then each caller gets its own, a missing one is null, and PostgreSQL gets one statement', async () => {
+    const filed = [];
+    for (const name of ['at-once-1', 'at-once-2', 'at-once-3']) filed.push((await sqlRepo.file(input(name), NOW, reference)).request);
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    const repo = new RequestRepository(client);
+    const ids = [filed[2]!.id, 999_998, filed[0]!.id, filed[1]!.id, filed[0]!.id];
+    const found = await Promise.all(ids.map((id) => repo.findWithEvents(id)));
+    expect(found.map((f) => f?.request.id ?? null)).toEqual([filed[2]!.id, null, filed[0]!.id, filed[1]!.id, filed[0]!.id]);
+    for (const [i, f] of found.entries()) {
+      if (f) expect(f).toEqual(await sqlRepo.findWithEvents(ids[i]!));
+    }
+    if (provider === 'postgresql') expect(calls).toEqual(['query']);
+  });
 });

@@ -1,4 +1,5 @@
 import { BotStateRepository } from '../../data/botStateRepository';
+import { ConversationRefRepository, conversationRefWrite } from '../../data/conversationRefRepository';
 import { sqlRunnerOf } from '../../data/sql';
 import { DatabaseStorage } from '../../bot/services/databaseStorage';
 import { countingClient } from '../helpers/countingRunner';
@@ -35,6 +36,30 @@ for (const provider of providersUnderTest()) {
       if (provider === 'postgresql') {
         // One statement for the three keys, then one for the second write of batch/a (never in the same statement:
         // one upsert cannot touch a row twice, and the order of the two writes is kept).
+        expect(calls).toEqual(['execute', 'execute']);
+      }
+    });
+
+    test('first turns saving at once store every state with its conversation reference; a statement carries at most 8 references', async () => {
+      const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+      const repository = new BotStateRepository(client);
+      const ids = Array.from({ length: 10 }, (_, i) => `first-${i}`);
+      const ref = (id: string, locale: string) =>
+        conversationRefWrite({ conversationId: id, scope: 'personal', userId: `u-${id}`, locale, reference: JSON.stringify({ conversation: { id } }) });
+      await Promise.all([
+        ...ids.map((id) => repository.write(`msteams/conversations/${id}`, JSON.stringify({ id }), '*', ref(id, 'fr-CA'))),
+        // The same conversation's reference again (another key of state): not in the same statement as the first.
+        repository.write(`msteams/users/u-first-0`, '{}', '*', ref('first-0', 'en-US')),
+      ]);
+
+      const refs = new ConversationRefRepository(db.prisma);
+      for (const id of ids.slice(1)) expect(await refs.find(id)).toEqual(expect.objectContaining({ conversationId: id, userId: `u-${id}`, locale: 'fr-CA' }));
+      // The later write wins, as one after the other.
+      expect((await refs.find('first-0'))?.locale).toBe('en-US');
+      const rows = await new BotStateRepository(db.prisma).readMany(ids.map((id) => `msteams/conversations/${id}`));
+      expect(rows).toHaveLength(10);
+      if (provider === 'postgresql') {
+        // 8 states with their references, then the 2 other first turns with the second reference of first-0.
         expect(calls).toEqual(['execute', 'execute']);
       }
     });

@@ -79,6 +79,23 @@ describe('StatementBatcher', () => {
     expect(r.batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
 
+  test('an item that does not fit the batch as it stands waits for the next one, and later items of its keys with it', async () => {
+    const r = recorder();
+    // At most one "big" item per batch.
+    const batcher = new StatementBatcher(r.run, {
+      keysOf: (i: Item) => i.keys,
+      maxBatch: 10,
+      fits: (batch, i) => !i.id.startsWith('big') || !batch.some((b) => b.id.startsWith('big')),
+      retryAlone: false,
+    });
+    await Promise.all([batcher.add(item('big1')), batcher.add(item('big2', 'x')), batcher.add(item('a')), batcher.add(item('x1', 'x'))]);
+    expect(r.batches).toEqual([
+      ['big1', 'a'],
+      ['big2'],
+      ['x1'],
+    ]);
+  });
+
   test('without retryAlone, a failed batch fails every caller in it with its error, and the next batch still goes', async () => {
     const boom = new Error('boom');
     const r = recorder({ fail: (items) => (items.some((i) => i.id === 'bad') ? boom : undefined) });
