@@ -2,6 +2,7 @@ import type { Db, DbTx } from './db';
 import { rowMapper } from './rowMapping';
 import { isUniqueViolation, placeholders, readSqlDate, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 import { isSqlTx, type TxClient } from './tx';
+import { StatementBatcher } from './statementBatcher';
 
 /**
  * Where an outbox message goes.
@@ -48,6 +49,11 @@ export interface SentWrite {
   viaPrisma(db: DbTx): Promise<number>;
   /** The message of the error thrown when it changes no row. */
   readonly missing: string;
+  /**
+   * The row it writes, when it is an overwrite (safe to run twice): then, on PostgreSQL, the mark it goes with may
+   * share a statement with other deliveries' marks (never with another write of the same key).
+   */
+  readonly key?: string;
 }
 
 /** Makes a {@link SentWrite} alone, on the runner when there is one, else through Prisma; throws its `missing` when it changes no row. */
@@ -235,6 +241,44 @@ function markSentWith(write: string, markSent: string): string {
     SELECT CAST((SELECT COUNT(*) FROM "written") AS INTEGER) AS "written", CAST((SELECT COUNT(*) FROM "sent") AS INTEGER) AS "sent"`;
 }
 
+/** A mark as sent waiting for its statement (PostgreSQL): the markSent parameters, and the write made with it if any. */
+interface Mark {
+  id: number;
+  params: SqlValue[];
+  also?: SentWrite;
+}
+
+/** How many marks one PostgreSQL statement carries at most (the dispatcher delivers 8 rows at once by default). */
+const MAX_MARKS = 16;
+
+/**
+ * PostgreSQL: several marks as sent in one statement, each as {@link markSentWith} makes it (or the bare mark), as
+ * data-modifying CTEs; one row with the rows each changed (`w<n>` written, `s<n>` sent, n its place in the
+ * statement). Marks are placed by their write's SQL, so the statement's text depends only on how many of each kind.
+ */
+function marksBatch(markSent: string, marks: readonly Mark[]): { sql: string; params: SqlValue[]; place: number[] } {
+  const order = marks.map((_, i) => i).sort((a, b) => (marks[a]!.also?.sql ?? '').localeCompare(marks[b]!.also?.sql ?? '') || a - b);
+  const ctes: string[] = [];
+  const columns: string[] = [];
+  const params: SqlValue[] = [];
+  const place: number[] = [];
+  order.forEach((index, n) => {
+    const { also, params: markParams } = marks[index]!;
+    place[index] = n;
+    if (also) {
+      ctes.push(`"w${n}" AS (${also.sql} RETURNING 1 AS "one")`);
+      ctes.push(`"s${n}" AS (${markSent} AND EXISTS (SELECT 1 FROM "w${n}") RETURNING 1 AS "one")`);
+      columns.push(`CAST((SELECT COUNT(*) FROM "w${n}") AS INTEGER) AS "w${n}"`);
+      params.push(...also.params);
+    } else {
+      ctes.push(`"s${n}" AS (${markSent} RETURNING 1 AS "one")`);
+    }
+    params.push(...markParams);
+    columns.push(`CAST((SELECT COUNT(*) FROM "s${n}") AS INTEGER) AS "s${n}"`);
+  });
+  return { sql: `WITH ${ctes.join(', ')} SELECT ${columns.join(', ')}`, params, place };
+}
+
 /**
  * Stores outbox messages and lets several dispatcher instances claim them safely.
  * @remarks Claiming is a compare-and-set on (status, lock) per row, so two instances never hold the same row;
@@ -246,9 +290,30 @@ export class OutboxRepository {
   private readonly sql?: SqlRunner;
   private readonly statements?: OutboxStatements;
 
+  /** PostgreSQL: the marks as sent of concurrent deliveries, in one statement ({@link StatementBatcher}). */
+  private readonly marks?: StatementBatcher<Mark, { written: number; sent: number }>;
+
   constructor(private readonly db: Db) {
     this.sql = sqlRunnerOf(db);
     if (this.sql) this.statements = outboxStatements(this.sql);
+    const sql = this.sql;
+    const markSent = this.statements?.markSent;
+    if (sql?.provider === 'postgresql' && markSent) {
+      this.marks = new StatementBatcher(
+        async (marks) => {
+          const batch = marksBatch(markSent, marks);
+          const [row] = await sql.query<Record<string, unknown>>(batch.sql, batch.params);
+          if (!row) throw new Error('outbox: the marks returned no row');
+          return marks.map((mark, i) => ({ written: mark.also ? Number(row[`w${batch.place[i]}`]) : 1, sent: Number(row[`s${batch.place[i]}`]) }));
+        },
+        {
+          keysOf: (mark) => (mark.also?.key ? [`outbox:${mark.id}`, mark.also.key] : [`outbox:${mark.id}`]),
+          maxBatch: MAX_MARKS,
+          // A mark run again changes nothing (the row is no longer pending) and its write is an overwrite.
+          retryAlone: true,
+        },
+      );
+    }
   }
 
   /**
@@ -376,11 +441,17 @@ export class OutboxRepository {
    * Marks a claimed row delivered, with what was posted; false when the claim was lost meanwhile.
    * @remarks `posted.alsoWrite` is made whether or not the claim was lost (it records what Teams accepted, as a
    * handler's own write after its send would); when it changes no row the row stays pending and this throws.
-   * PostgreSQL: both in one statement (data-modifying CTEs); SQLite: both in one group-commit entry.
+   * PostgreSQL: both in one statement (data-modifying CTEs), with the marks of other deliveries under way when the
+   * write has a key; SQLite: both in one group-commit entry.
    */
   async markSent(id: number, owner: string, now: Date, posted: SentRecord = {}): Promise<boolean> {
     const also = posted.alsoWrite;
     const params = [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner];
+    if (this.marks && (!also || also.key !== undefined)) {
+      const { written, sent } = await this.marks.add({ id, params, also });
+      if (written !== 1) throw new Error(also!.missing);
+      return sent === 1;
+    }
     if (this.sql && this.statements) {
       if (!also) return (await this.sql.execute(this.statements.markSent, params)) === 1;
       let written: number;

@@ -250,6 +250,7 @@ export function managerCardWrite(requestId: number, posted: { activityId: string
     viaPrisma: async (db: DbTx) =>
       (await db.accessRequest.updateMany({ where: { id: requestId }, data: { managerCardActivityId: posted.activityId, managerCardConversationId: posted.conversationId } })).count,
     missing: `no request ${requestId} to attach the managers' card to`,
+    key: `access_requests:${requestId}`,
   };
 }
 

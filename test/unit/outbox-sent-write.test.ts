@@ -107,6 +107,38 @@ for (const provider of providersUnderTest()) {
           expect(await new OutboxRepository(counted).markSent(row, 'me', at(1_000), { ...posted, alsoWrite: managerCardWrite(r.id, posted) })).toBe(true);
           expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
         });
+
+        test('when several deliveries are marked at once, then each gets its own outcome (a lost claim, a missing request) and PostgreSQL gets one statement', async () => {
+          const requests = [await request(), await request(), await request()];
+          const rows = [];
+          for (const r of requests) rows.push(await claimedRow(r.id));
+          const plain = await repo.enqueue({ kind: 'plain.kind', target: { type: 'channel', teamId: '19:t' }, payload: {} }, T0);
+          await repo.claimDue('me', T0, LOCK, 50);
+          const { client: counted, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+          const marks = new OutboxRepository(counted);
+          const posted = (n: number) => ({ activityId: `act-many-${n}`, conversationId: `19:t;messageid=many-${n}` });
+          const results = await Promise.allSettled([
+            marks.markSent(rows[0]!, 'me', at(1_000), { ...posted(0), alsoWrite: managerCardWrite(requests[0]!.id, posted(0)) }),
+            marks.markSent(rows[1]!, 'someone-else', at(1_000), { ...posted(1), alsoWrite: managerCardWrite(requests[1]!.id, posted(1)) }),
+            marks.markSent(rows[2]!, 'me', at(1_000), { ...posted(2), alsoWrite: managerCardWrite(999_999, posted(2)) }),
+            marks.markSent(plain.id, 'me', at(1_000), { activityId: 'act-plain' }),
+          ]);
+
+          expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([
+            true,
+            false,
+            "no request 999999 to attach the managers' card to",
+            true,
+          ]);
+          expect(await cardOf(requests[0]!.id)).toMatchObject(card(posted(0)));
+          // The claim was lost, but what Teams accepted is recorded.
+          expect(await cardOf(requests[1]!.id)).toMatchObject(card(posted(1)));
+          expect(await rowOf(rows[0]!)).toMatchObject({ status: 'sent', activityId: 'act-many-0' });
+          expect(await rowOf(rows[1]!)).toMatchObject({ status: 'pending', lockOwner: 'me' });
+          expect(await rowOf(rows[2]!)).toMatchObject({ status: 'pending', lockOwner: 'me' });
+          expect(await rowOf(plain.id)).toMatchObject({ status: 'sent', activityId: 'act-plain' });
+          if (provider === 'postgresql') expect(calls).toEqual(['query']);
+        });
       }
 
       test('when a delivery finishes after its timeout, then its write is still made (a retry updates the card rather than post it twice)', async () => {
