@@ -185,7 +185,7 @@ export function targetKey(target: OutboxTarget): string {
 }
 
 /** The dispatcher's statements in plain SQL (one per call), for a client opened by `openDatabase`. */
-interface OutboxStatements {
+export interface OutboxStatements {
   claim: string;
   markSent: string;
   markRetry: string;
@@ -198,7 +198,8 @@ const UNLOCKED = (alias: string) => `(${alias}"locked_until" IS NULL OR ${alias}
 /** A row held by `owner` and still pending (a late acknowledgement of a lost claim changes nothing). */
 const HELD = `WHERE "id" = ? AND "lock_owner" = ? AND "status" = 'pending'`;
 
-function outboxStatements(sql: SqlRunner): OutboxStatements {
+/** The statements for a runner's database (exported for the tests of their plans). */
+export function outboxStatements(sql: SqlRunner): OutboxStatements {
   // Due: pending, time has come, not locked (or its lock expired), and no older pending row shares its ordering
   // key. The oldest due rows are locked for the caller in the same statement; on PostgreSQL, rows another instance
   // is claiming at this very moment are skipped (SKIP LOCKED), and the outer conditions are checked again on the

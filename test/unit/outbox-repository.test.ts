@@ -1,5 +1,5 @@
 import { openDatabase, type Database, type Db } from '../../data/db';
-import { OutboxRepository, type OutboxRecord } from '../../data/outboxRepository';
+import { OutboxRepository, outboxStatements, type OutboxRecord } from '../../data/outboxRepository';
 import { sqlRunnerOf } from '../../data/sql';
 import { SECOND } from '../helpers/clock';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
@@ -132,4 +132,40 @@ for (const provider of providersUnderTest()) {
       });
     });
   }
+}
+
+for (const provider of providersUnderTest()) {
+  describe(`outbox claim with a long history on ${provider}`, () => {
+    let db: TestDb;
+    beforeAll(async () => {
+      db = await createTestDatabase(provider);
+    });
+    afterAll(async () => db?.dispose());
+
+    test('when thousands of rows were sent and a few are pending, then the claim reads the pending rows by the partial index, not the whole history', async () => {
+      const sql = sqlRunnerOf(db.prisma)!;
+      const series =
+        provider === 'postgresql'
+          ? (n: number) => `SELECT g FROM generate_series(1, ${n}) AS g`
+          : (n: number) => `WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < ${n}) SELECT g FROM s`;
+      const insert = (status: string, n: number) =>
+        sql.execute(
+          `INSERT INTO "outbox_messages" ("kind", "target", "payload", "ordering_key", "status", "next_attempt_at", "created_at", "updated_at")
+           SELECT 'managers.requestCard', '{"type":"channel","teamId":"19:t"}', '{}', 'request:' || CAST(g AS TEXT) || ':${status}', ?, ?, ?, ? FROM (${series(n)}) AS "series"`,
+          [status, T0, T0, T0],
+        );
+      await insert('sent', 5000);
+      await insert('pending', 20);
+      await sql.execute('ANALYZE');
+      const claim = outboxStatements(sql).claim;
+      const params = [at(1000), at(1000), 4, 'me', at(60_000), at(1000), at(1000)];
+      const plan = (await sql.query<Record<string, unknown>>(`EXPLAIN ${provider === 'sqlite' ? 'QUERY PLAN ' : ''}${claim}`, params))
+        .map((row) => String(row['QUERY PLAN'] ?? row.detail))
+        .join('\n');
+      expect(plan).toContain('outbox_messages_pending_id_idx');
+      // And the claim still takes the oldest pending rows.
+      const claimed = await new OutboxRepository(db.prisma).claimDue('me', at(1000), at(60_000), 4);
+      expect(claimed.map((m) => m.orderingKey)).toEqual(['request:1:pending', 'request:2:pending', 'request:3:pending', 'request:4:pending']);
+    });
+  });
 }
