@@ -87,8 +87,9 @@ const INSERT_IF_ABSENT = `INSERT INTO "bot_state_items" ("key", "data", "etag", 
 export class BotStateRepository {
   private readonly sql?: SqlRunner;
   /**
-   * PostgreSQL: overwrites without a companion made while one is under way go together in the next statement
-   * ({@link StatementBatcher}): at 50 concurrent conversations, one statement for several turns' state.
+   * PostgreSQL: overwrites (without a companion, or with one that has a key) made while a batch is under way go
+   * together in the next statement ({@link StatementBatcher}): at 50 concurrent conversations, one statement for
+   * several turns' state and first turns' conversation references.
    */
   private readonly overwrites?: StatementBatcher<Overwrite, void>;
 
@@ -169,9 +170,9 @@ export class BotStateRepository {
 
   /**
    * The overwrite, with its companion if any: one statement on PostgreSQL (the companion as a data-modifying CTE, run
-   * to completion whether or not the upsert reads it; batched with other turns' overwrites when it has a key or there is
-   * none), one group-commit entry on SQLite (the state first, then the
-   * companion; each keeps its own outcome there, and the companion's failure rejects the write).
+   * to completion whether or not the upsert reads it; batched with other turns' overwrites when there is none or it
+   * has a key), one group-commit entry on SQLite (the state first, then the companion; each keeps its own outcome
+   * there, and the companion's failure rejects the write).
    */
   private async upsert(sql: SqlRunner, item: Overwrite, companion?: CompanionWrite): Promise<void> {
     const params = [item.key, item.data, item.etag, item.updatedAt];

@@ -3,9 +3,10 @@
  * execution and one commit for many turns).
  * @remarks Nothing waits for a batch to fill: an item added while no batch is under way is sent at the end of the
  * current tick (with whatever else that tick added); items added while a batch is under way wait for it to end and go
- * together in the next one. So a quiet bot sends each statement as soon as before, and a busy one sends fewer, larger
- * statements. Items whose keys collide (the same row twice, which one `INSERT … ON CONFLICT DO UPDATE` cannot touch
- * twice) go in different batches, in the order they came. A failed batch of several items is run again one item at a
+ * together in the next one (or once it has been under way for `stallMs`, without the keys it holds). So a quiet bot
+ * sends each statement as soon as before, and a busy one sends fewer, larger statements. Items whose keys collide
+ * (the same row twice, which one `INSERT … ON CONFLICT DO UPDATE` cannot touch twice) go in different batches, in the
+ * order they came. A failed batch of several items is run again one item at a
  * time when `retryAlone` says so (for statements that may safely run twice), so each caller gets its own outcome and
  * one bad item fails only itself; otherwise every caller of the batch gets its error.
  */
@@ -26,6 +27,11 @@ export interface StatementBatcherOptions<I> {
    * (an overwrite): a batch whose commit was lost with its connection may have been written.
    */
   retryAlone: boolean;
+  /**
+   * Milliseconds a batch may be under way before the next one is sent anyway (250 by default): a batch held up (a row
+   * lock, a slow connection) then delays the others by that much at most. Items of its keys still wait for it.
+   */
+  stallMs?: number;
 }
 
 interface Waiting<I, O> {
@@ -34,16 +40,24 @@ interface Waiting<I, O> {
   reject: (err: unknown) => void;
 }
 
+/** How long a batch may be under way before the next one goes anyway (see {@link StatementBatcherOptions.stallMs}). */
+const DEFAULT_STALL_MS = 250;
+
 export class StatementBatcher<I, O> {
   private queue: Waiting<I, O>[] = [];
+  /** A batch is under way and has not stalled: the next one waits for it. */
   private busy = false;
   private scheduled = false;
+  /** Keys of the batches under way (stalled ones included), with how many of them hold each. */
+  private readonly keysUnderWay = new Map<string, number>();
+  private readonly stallMs: number;
 
   constructor(
     private readonly run: BatchRunner<I, O>,
     private readonly options: StatementBatcherOptions<I>,
   ) {
     if (!(options.maxBatch >= 1)) throw new RangeError('maxBatch must be at least 1');
+    this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   }
 
   /** Adds an item to the next batch; resolves with its outcome. */
@@ -63,33 +77,58 @@ export class StatementBatcher<I, O> {
     });
   }
 
-  /** Sends the next batch: the oldest waiting items whose keys do not collide, up to maxBatch. */
+  /**
+   * Sends the next batch: the oldest waiting items whose keys collide neither with each other nor with a batch under
+   * way, up to maxBatch.
+   */
   private async flush(): Promise<void> {
     if (this.busy || this.queue.length === 0) return;
-    this.busy = true;
     const batch: Waiting<I, O>[] = [];
     const items: I[] = [];
     const left: Waiting<I, O>[] = [];
-    const taken = new Set<string>();
+    const taken = new Set<string>(this.keysUnderWay.keys());
+    const keys: string[] = [];
     const { maxBatch, fits } = this.options;
     for (const waiting of this.queue) {
-      const keys = batch.length < maxBatch ? this.options.keysOf(waiting.item) : undefined;
-      if (!keys || keys.some((key) => taken.has(key)) || (fits && !fits(items, waiting.item))) {
+      const itemKeys = batch.length < maxBatch ? this.options.keysOf(waiting.item) : undefined;
+      if (!itemKeys || itemKeys.some((key) => taken.has(key)) || (fits && !fits(items, waiting.item))) {
         left.push(waiting);
         // A later item of a key left behind must not overtake it.
-        for (const key of keys ?? []) taken.add(key);
+        for (const key of itemKeys ?? []) taken.add(key);
         continue;
       }
-      for (const key of keys) taken.add(key);
+      for (const key of itemKeys) taken.add(key);
+      keys.push(...itemKeys);
       batch.push(waiting);
       items.push(waiting.item);
     }
     this.queue = left;
+    // Everything waits for a stalled batch's keys: its end schedules the next flush.
+    if (batch.length === 0) return;
+    for (const key of keys) this.keysUnderWay.set(key, (this.keysUnderWay.get(key) ?? 0) + 1);
+    this.busy = true;
+    // A batch that takes too long (a row lock held by a long statement elsewhere) stops holding up the others: after
+    // stallMs the next batch goes on another connection, while this one still holds its keys.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.busy = false;
+      this.schedule();
+    };
+    const stall = setTimeout(release, this.stallMs);
+    stall.unref?.();
     try {
       await this.send(batch);
     } finally {
-      this.busy = false;
-      this.schedule();
+      clearTimeout(stall);
+      for (const key of keys) {
+        const n = this.keysUnderWay.get(key)! - 1;
+        if (n === 0) this.keysUnderWay.delete(key);
+        else this.keysUnderWay.set(key, n);
+      }
+      if (released) this.schedule();
+      else release();
     }
   }
 
