@@ -1,6 +1,7 @@
 import { BotStateRepository } from '../../data/botStateRepository';
 import { ConversationRefRepository, conversationRefWrite } from '../../data/conversationRefRepository';
 import { sqlRunnerOf } from '../../data/sql';
+import { TurnPreludeRepository } from '../../data/turnPreludeRepository';
 import { DatabaseStorage } from '../../bot/services/databaseStorage';
 import { countingClient } from '../helpers/countingRunner';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
@@ -62,6 +63,23 @@ for (const provider of providersUnderTest()) {
         // 8 states with their references, then the 2 other first turns with the second reference of first-0.
         expect(calls).toEqual(['execute', 'execute']);
       }
+    });
+
+    test('what array parameters must carry intact does: quotes, backslashes, braces, commas, accents, an empty text and the word NULL, in data and in keys', async () => {
+      const repository = new BotStateRepository(db.prisma);
+      const values: Record<string, string> = {
+        'odd/quotes': JSON.stringify({ name: 'O\'Neil "Léa"', path: 'C:\\dossier\\{x}', list: 'a,b,{c}' }),
+        'odd/null-word': 'NULL',
+        'odd/empty': '',
+        'odd/spaces': '  { } ',
+        'msteams/conversations/a:1x;messageid=2,"3"\\': '{}',
+      };
+      await Promise.all(Object.entries(values).map(([key, data]) => repository.write(key, data, '*')));
+      const rows = await repository.readMany(Object.keys(values));
+      expect(Object.fromEntries(rows.map((r) => [r.key, r.data]))).toEqual(values);
+      // And read back through the prelude's array of state keys.
+      const read = await new TurnPreludeRepository(db.sql).run({ claimKey: 'odd-claim', stateKeys: Object.keys(values), now: new Date() });
+      expect(Object.fromEntries(read.rows.map((r) => [r.key, r.data]))).toEqual(values);
     });
 
     test('through DatabaseStorage: the turns of several conversations saving at once, then read back', async () => {
