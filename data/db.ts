@@ -104,7 +104,9 @@ const MAX_PREPARED = 200;
 
 /** The plain-SQL runner on PostgreSQL: statements on the pool, transactions on one client of it. */
 function postgresRunner(pool: Pool): SqlRunner {
-  const params = (values: readonly SqlValue[]) => values.map((v) => (v instanceof Date ? sqlDate('postgresql', v) : v));
+  const date = (v: unknown) => (v instanceof Date ? sqlDate('postgresql', v) : v);
+  // Dates as Prisma stores them, alone or in an array parameter.
+  const params = (values: readonly SqlValue[]) => values.map((v) => (Array.isArray(v) ? v.map(date) : date(v)));
   // One query config per distinct SQL text: its `$n` text and a stable name, so that each connection parses and plans
   // a statement once (pg remembers per connection which names it has prepared) and then only binds and executes it.
   const statements = new Map<string, { name?: string; text: string }>();

@@ -1,7 +1,14 @@
 import type { DatabaseProvider } from './db';
 
 /** A value bound to a statement parameter. */
-export type SqlValue = string | number | boolean | null | Date;
+export type SqlValue = string | number | boolean | null | Date | SqlArray;
+
+/**
+ * PostgreSQL only: an array bound to one parameter (`?::TEXT[]`, read with `unnest` or `= ANY`), e.g. one element per
+ * item of a batch (data/statementBatcher.ts). Dates in it are stored as single dates are. SQLite has no array type: its
+ * runner refuses one.
+ */
+export type SqlArray = readonly (string | number | null | Date)[];
 
 /**
  * Plain SQL on the database's own driver, for the few statements every turn runs (bot state, duplicate

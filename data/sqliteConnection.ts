@@ -119,9 +119,10 @@ export class ConnectionGate {
 }
 
 function bindable(value: SqlValue): string | number | null {
+  if (value === null || typeof value === 'string' || typeof value === 'number') return value;
   if (value instanceof Date) return sqlDate('sqlite', value);
   if (typeof value === 'boolean') return value ? 1 : 0;
-  return value;
+  throw new TypeError('SQLite takes no array parameter');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { selectStateSql, type StateRow } from './botStateRepository';
 import { CLAIM_SQL } from './processedActivityRepository';
 import { CONSUME_SQL, consumeUpdate, toCount, type RateLimitCount } from './rateLimitRepository';
-import { sqlDate, type SqlRunner, type SqlValue } from './sql';
+import type { SqlRunner } from './sql';
 import { StatementBatcher } from './statementBatcher';
 
 /** What every message or card action of a user starts with, known before the turn runs. */
@@ -109,7 +109,6 @@ export class TurnPreludeRepository {
 
   /** PostgreSQL: the preludes of a batch (claim and count keys distinct) in one statement. */
   private async runBatch(inputs: readonly TurnPreludeInput[]): Promise<TurnPreludeResult[]> {
-    const stamp = (date: Date | null) => (date === null ? null : sqlDate('postgresql', date));
     const ords: number[] = [];
     const stateOrds: number[] = [];
     const stateKeys: string[] = [];
@@ -123,13 +122,13 @@ export class TurnPreludeRepository {
     const rows = await this.sql.query<PreludeRow>(BATCH_SQL, [
       ords,
       inputs.map((input) => input.claimKey),
-      inputs.map((input) => stamp(input.now)),
+      inputs.map((input) => input.now),
       inputs.map((input) => input.count?.key ?? null),
       inputs.map((input) => input.count?.points ?? null),
-      inputs.map((input) => stamp(input.count?.expire ?? null)),
+      inputs.map((input) => input.count?.expire ?? null),
       stateOrds,
       stateKeys,
-    ] as unknown as SqlValue[]);
+    ]);
     const results: TurnPreludeResult[] = inputs.map(() => ({ claimed: false, count: null, rows: [] }));
     const seen = inputs.map(() => false);
     for (const row of rows) {

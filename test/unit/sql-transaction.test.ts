@@ -132,3 +132,27 @@ for (const provider of providersUnderTest()) {
     });
   });
 }
+
+for (const provider of providersUnderTest()) {
+  describe(`array parameters on ${provider}`, () => {
+    let db: Db;
+    beforeAll(async () => {
+      db = await createTestDatabase(provider);
+    });
+    afterAll(async () => {
+      await db?.dispose();
+    });
+
+    if (provider === 'postgresql') {
+      test('when an array holds dates, then each is sent as a single date is (UTC, as Prisma stores it), whatever the process zone', async () => {
+        const when = new Date('2026-11-23T15:04:05.678Z');
+        const [row] = await db.sql.query<{ inArray: string; alone: string }>('SELECT (?::TEXT[])[1] AS "inArray", CAST(? AS TEXT) AS "alone"', [[when, null], when]);
+        expect(row).toEqual({ inArray: '2026-11-23T15:04:05.678', alone: '2026-11-23T15:04:05.678' });
+      });
+    } else {
+      test('when a statement is given an array, then SQLite refuses it', async () => {
+        await expect(db.sql.query('SELECT ? AS "a"', [['x']])).rejects.toMatchObject({ message: 'SQLite takes no array parameter' });
+      });
+    }
+  });
+}
