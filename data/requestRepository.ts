@@ -218,12 +218,13 @@ const fileRequestStatements = new Map<string, string>();
 const SELECT_REQUEST = `SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`;
 const SELECT_EVENTS = `SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`;
 /**
- * PostgreSQL: a request and its events in one statement, the events as a JSON array of rows {@link EVENT_ROW} reads.
+ * PostgreSQL: requests and their events in one statement (parameter: an array of ids; findWithEvents batches concurrent
+ * callers), each request's events as a JSON array of rows {@link EVENT_ROW} reads.
  * @remarks JSON would write `at` (TIMESTAMP(3) without time zone, holding UTC) as `2026-03-02T15:04:05.678`, which
  * JavaScript reads in the process's zone: it comes as epoch milliseconds instead (EXTRACT gives the seconds of the
  * UTC value stored, to the millisecond), the same instant the runner's UTC parser gives `events()`.
  */
-const SELECT_REQUEST_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
+const SELECT_REQUESTS_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
     SELECT json_agg(json_build_object(
       'id', "e"."id", 'request_id', "e"."request_id", 'action', "e"."action", 'from_status', "e"."from_status",
       'to_status', "e"."to_status", 'actor_id', "e"."actor_id", 'actor_name', "e"."actor_name", 'reason', "e"."reason",
@@ -231,10 +232,7 @@ const SELECT_REQUEST_WITH_EVENTS = `SELECT ${REQUEST_ROW.columns}, COALESCE((
     ) ORDER BY "e"."at" ASC, "e"."id" ASC)
     FROM "request_events" AS "e" WHERE "e"."request_id" = "r"."id"
   ), CAST('[]' AS JSON)) AS "events"
-  FROM "access_requests" AS "r" WHERE "r"."id" = ?`;
-/** {@link SELECT_REQUEST_WITH_EVENTS} for several requests at once (parameter: an array of ids). */
-const SELECT_REQUESTS_WITH_EVENTS = SELECT_REQUEST_WITH_EVENTS.replace(/WHERE "r"\."id" = \?$/, 'WHERE "r"."id" = ANY(?::INTEGER[])');
-if (SELECT_REQUESTS_WITH_EVENTS === SELECT_REQUEST_WITH_EVENTS) throw new Error('SELECT_REQUESTS_WITH_EVENTS: the WHERE clause moved');
+  FROM "access_requests" AS "r" WHERE "r"."id" = ANY(?::INTEGER[])`;
 /** How many requests one PostgreSQL read of requests with their events carries at most. */
 const MAX_READ_BATCH = 32;
 
@@ -284,7 +282,7 @@ export class RequestRepository {
     if (sql?.provider === 'postgresql') {
       this.withEvents = new StatementBatcher(
         async (ids) => {
-          const rows = await sql.query<{ id: unknown; events: Record<string, unknown>[] }>(SELECT_REQUESTS_WITH_EVENTS, [[...new Set(ids)]] as unknown as SqlValue[]);
+          const rows = await sql.query<{ id: unknown; events: Record<string, unknown>[] }>(SELECT_REQUESTS_WITH_EVENTS, [[...new Set(ids)]]);
           const found = new Map(rows.map((row) => [Number(row.id), row]));
           return ids.map((id) => {
             const row = found.get(id);
