@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DbTx } from './db';
-import { isUniqueViolation, placeholders, sqlDate, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
 import { StatementBatcher } from './statementBatcher';
 
 /** A stored state item: its JSON document and current eTag. */
@@ -67,13 +67,13 @@ function overwriteBatch(items: readonly Overwrite[]): { sql: string; params: Sql
     ctes.push(`"companion_${ctes.length}" AS (${item.companion.sql})`);
     params.push(...item.companion.params);
   }
-  const arrays = [
+  params.push(
     items.map((i) => i.key),
     items.map((i) => i.data),
     items.map((i) => i.etag),
-    items.map((i) => sqlDate('postgresql', i.updatedAt)),
-  ] as unknown as SqlValue[];
-  return { sql: ctes.length > 0 ? `WITH ${ctes.join(', ')} ${UPSERT_BATCH}` : UPSERT_BATCH, params: [...params, ...arrays] };
+    items.map((i) => i.updatedAt),
+  );
+  return { sql: ctes.length > 0 ? `WITH ${ctes.join(', ')} ${UPSERT_BATCH}` : UPSERT_BATCH, params };
 }
 
 const UPDATE_IF_ETAG = `UPDATE "bot_state_items" SET "data" = ?, "etag" = ?, "updated_at" = ? WHERE "key" = ? AND "etag" = ?`;
@@ -169,19 +169,22 @@ export class BotStateRepository {
   }
 
   /**
-   * The overwrite, with its companion if any: one statement on PostgreSQL (the companion as a data-modifying CTE, run
-   * to completion whether or not the upsert reads it; batched with other turns' overwrites when there is none or it
-   * has a key), one group-commit entry on SQLite (the state first, then the companion; each keeps its own outcome
-   * there, and the companion's failure rejects the write).
+   * The overwrite, with its companion if any. PostgreSQL: one statement, the companion as a data-modifying CTE (run to
+   * completion whether or not the upsert reads it), batched with other turns' overwrites unless the companion has no
+   * key. SQLite: one group-commit entry (the state first, then the companion; each keeps its own outcome there, and
+   * the companion's failure rejects the write).
    */
   private async upsert(sql: SqlRunner, item: Overwrite, companion?: CompanionWrite): Promise<void> {
+    if (this.overwrites) {
+      const overwrite = companion ? { ...item, companion } : item;
+      if (!companion || companion.key !== undefined) return this.overwrites.add(overwrite);
+      const alone = overwriteBatch([overwrite]);
+      await sql.execute(alone.sql, alone.params);
+      return;
+    }
     const params = [item.key, item.data, item.etag, item.updatedAt];
-    if (this.overwrites && (!companion || companion.key !== undefined)) {
-      await this.overwrites.add(companion ? { ...item, companion } : item);
-    } else if (!companion) {
+    if (!companion) {
       await sql.execute(UPSERT, params);
-    } else if (sql.provider === 'postgresql') {
-      await sql.execute(`WITH "companion" AS (${companion.sql}) ${UPSERT}`, [...companion.params, ...params]);
     } else if (sql.together) {
       await sql.together((s) => {
         s.execute(UPSERT, params);

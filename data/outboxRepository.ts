@@ -231,17 +231,6 @@ export function outboxStatements(sql: SqlRunner): OutboxStatements {
   };
 }
 
-/**
- * PostgreSQL: a {@link SentWrite} and the mark in one statement. The mark waits for the write (EXISTS on its CTE), so
- * a write that changes no row leaves the row pending, as the two statements one after the other did; the write is
- * made whether or not the claim is still held. `written` and `sent` count the rows each changed.
- */
-function markSentWith(write: string, markSent: string): string {
-  return `WITH "written" AS (${write} RETURNING 1 AS "one"),
-    "sent" AS (${markSent} AND EXISTS (SELECT 1 FROM "written") RETURNING 1 AS "one")
-    SELECT CAST((SELECT COUNT(*) FROM "written") AS INTEGER) AS "written", CAST((SELECT COUNT(*) FROM "sent") AS INTEGER) AS "sent"`;
-}
-
 /** A mark as sent waiting for its statement (PostgreSQL): the markSent parameters, and the write made with it if any. */
 interface Mark {
   id: number;
@@ -253,9 +242,11 @@ interface Mark {
 const MAX_MARKS = 16;
 
 /**
- * PostgreSQL: several marks as sent in one statement, each as {@link markSentWith} makes it (or the bare mark), as
- * data-modifying CTEs; one row with the rows each changed (`w<n>` written, `s<n>` sent, n its place in the
- * statement). Marks are placed by their write's SQL, so the statement's text depends only on how many of each kind.
+ * PostgreSQL: marks as sent in one statement, as data-modifying CTEs: a mark with a {@link SentWrite} waits for the
+ * write (EXISTS on its CTE), so a write that changes no row leaves the row pending, as the two statements one after
+ * the other did, and the write is made whether or not the claim is still held. One row with the rows each changed
+ * (`w<n>` written, `s<n>` sent, n its place in the statement). Marks are placed by their write's SQL, so the
+ * statement's text depends only on how many of each kind.
  */
 function marksBatch(markSent: string, marks: readonly Mark[]): { sql: string; params: SqlValue[]; place: number[] } {
   const order = marks.map((_, i) => i).sort((a, b) => (marks[a]!.also?.sql ?? '').localeCompare(marks[b]!.also?.sql ?? '') || a - b);
@@ -291,6 +282,8 @@ export class OutboxRepository {
   private readonly sql?: SqlRunner;
   private readonly statements?: OutboxStatements;
 
+  /** PostgreSQL: marks as sent in one statement ({@link marksBatch}). */
+  private readonly sendMarks?: (marks: readonly Mark[]) => Promise<{ written: number; sent: number }[]>;
   /** PostgreSQL: the marks as sent of concurrent deliveries, in one statement ({@link StatementBatcher}). */
   private readonly marks?: StatementBatcher<Mark, { written: number; sent: number }>;
 
@@ -300,20 +293,18 @@ export class OutboxRepository {
     const sql = this.sql;
     const markSent = this.statements?.markSent;
     if (sql?.provider === 'postgresql' && markSent) {
-      this.marks = new StatementBatcher(
-        async (marks) => {
-          const batch = marksBatch(markSent, marks);
-          const [row] = await sql.query<Record<string, unknown>>(batch.sql, batch.params);
-          if (!row) throw new Error('outbox: the marks returned no row');
-          return marks.map((mark, i) => ({ written: mark.also ? Number(row[`w${batch.place[i]}`]) : 1, sent: Number(row[`s${batch.place[i]}`]) }));
-        },
-        {
-          keysOf: (mark) => (mark.also?.key ? [`outbox:${mark.id}`, mark.also.key] : [`outbox:${mark.id}`]),
-          maxBatch: MAX_MARKS,
-          // A mark run again changes nothing (the row is no longer pending) and its write is an overwrite.
-          retryAlone: true,
-        },
-      );
+      this.sendMarks = async (marks) => {
+        const batch = marksBatch(markSent, marks);
+        const [row] = await sql.query<Record<string, unknown>>(batch.sql, batch.params);
+        if (!row) throw new Error('outbox: the marks returned no row');
+        return marks.map((mark, i) => ({ written: mark.also ? Number(row[`w${batch.place[i]}`]) : 1, sent: Number(row[`s${batch.place[i]}`]) }));
+      };
+      this.marks = new StatementBatcher(this.sendMarks, {
+        keysOf: (mark) => (mark.also?.key ? [`outbox:${mark.id}`, mark.also.key] : [`outbox:${mark.id}`]),
+        maxBatch: MAX_MARKS,
+        // A mark run again changes nothing (the row is no longer pending) and its write is an overwrite.
+        retryAlone: true,
+      });
     }
   }
 
@@ -448,20 +439,19 @@ export class OutboxRepository {
   async markSent(id: number, owner: string, now: Date, posted: SentRecord = {}): Promise<boolean> {
     const also = posted.alsoWrite;
     const params = [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner];
-    if (this.marks && (!also || also.key !== undefined)) {
-      const { written, sent } = await this.marks.add({ id, params, also });
-      if (written !== 1) throw new Error(also!.missing);
+    if (this.marks && this.sendMarks) {
+      // With the marks of other deliveries under way; a write without a key goes alone, in the same statement form.
+      const mark: Mark = { id, params, also };
+      const alone = also !== undefined && also.key === undefined;
+      const { written, sent } = alone ? (await this.sendMarks([mark]))[0]! : await this.marks.add(mark);
+      if (also && written !== 1) throw new Error(also.missing);
       return sent === 1;
     }
     if (this.sql && this.statements) {
       if (!also) return (await this.sql.execute(this.statements.markSent, params)) === 1;
       let written: number;
       let sent: number;
-      if (this.sql.provider === 'postgresql') {
-        const [row] = await this.sql.query<{ written: unknown; sent: unknown }>(markSentWith(also.sql, this.statements.markSent), [...also.params, ...params]);
-        written = Number(row?.written);
-        sent = Number(row?.sent);
-      } else if (this.sql.together) {
+      if (this.sql.together) {
         // Only statements inside `together` (its function may run twice).
         const markSent = this.statements.markSent;
         [written, sent] = await this.sql.together((s) => {

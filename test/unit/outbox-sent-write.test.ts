@@ -108,6 +108,21 @@ for (const provider of providersUnderTest()) {
           expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
         });
 
+        test('when a write has no key, then its mark goes alone, still in one statement (PostgreSQL) or one group-commit entry (SQLite)', async () => {
+          const r = await request();
+          const row = await claimedRow(r.id);
+          const { client: counted, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+          const posted = { activityId: 'act-keyless', conversationId: '19:t;messageid=keyless' };
+          const { key: _key, ...keyless } = managerCardWrite(r.id, posted);
+          expect(await new OutboxRepository(counted).markSent(row, 'me', at(1_000), { ...posted, alsoWrite: keyless })).toBe(true);
+          expect(calls).toEqual([provider === 'postgresql' ? 'query' : 'together']);
+          expect(await cardOf(r.id)).toMatchObject(card(posted));
+          expect(await rowOf(row)).toMatchObject({ status: 'sent', activityId: 'act-keyless' });
+          const missing = await claimedRow((await request()).id);
+          const { key: _missingKey, ...keylessMissing } = managerCardWrite(999_999, posted);
+          await expect(new OutboxRepository(counted).markSent(missing, 'me', at(1_000), { ...posted, alsoWrite: keylessMissing })).rejects.toThrow('no request 999999');
+        });
+
         test('when several deliveries are marked at once, then each gets its own outcome (a lost claim, a missing request) and PostgreSQL gets one statement', async () => {
           const requests = [await request(), await request(), await request()];
           const rows = [];

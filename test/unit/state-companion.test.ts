@@ -72,6 +72,15 @@ describe.each(providersUnderTest())('a statement written with a state item on %s
     expect(stored).toMatchObject({ conversationId: 'one', scope: 'personal', userId: 'u1', locale: 'fr-CA', reference: ref('one').reference });
   });
 
+  it('without a key, goes alone with its overwrite, still in one statement (PostgreSQL) or one group-commit entry (SQLite)', async () => {
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    const { key: _key, ...keyless } = conversationRefWrite(ref('keyless'));
+    await new BotStateRepository(client).write('conv/keyless', '{"k":1}', '*', keyless);
+    expect(calls).toEqual([provider === 'postgresql' ? 'execute' : 'together']);
+    expect(await stateData(db.prisma, 'conv/keyless')).toBe('{"k":1}');
+    expect(await new ConversationRefRepository(db.prisma).find('keyless')).toMatchObject({ conversationId: 'keyless', userId: 'u1' });
+  });
+
   it('replaces a stored reference, as saving it alone does', async () => {
     const repo = new BotStateRepository(db.prisma);
     await repo.write('conv/two', '{}', '*', conversationRefWrite(ref('two', { locale: 'fr-CA' })));
