@@ -6,9 +6,9 @@
  * together in the next one (or once it has been under way for `stallMs`, without the keys it holds). So a quiet bot
  * sends each statement as soon as before, and a busy one sends fewer, larger statements. Items whose keys collide
  * (the same row twice, which one `INSERT … ON CONFLICT DO UPDATE` cannot touch twice) go in different batches, in the
- * order they came. A failed batch of several items is run again one item at a
- * time when `retryAlone` says so (for statements that may safely run twice), so each caller gets its own outcome and
- * one bad item fails only itself; otherwise every caller of the batch gets its error.
+ * order they came. A failed batch of several items is run again one item at a time when `retryAlone` says so (for
+ * statements that may safely run twice), so each caller gets its own outcome and one bad item fails only itself;
+ * otherwise every caller of the batch gets its error.
  */
 export interface BatchRunner<I, O> {
   /** Runs a batch (never empty, keys distinct) and returns one outcome per item, in the same order. */
