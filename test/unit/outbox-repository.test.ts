@@ -167,5 +167,35 @@ for (const provider of providersUnderTest()) {
       const claimed = await new OutboxRepository(db.prisma).claimDue('me', at(1000), at(60_000), 4);
       expect(claimed.map((m) => m.orderingKey)).toEqual(['request:1:pending', 'request:2:pending', 'request:3:pending', 'request:4:pending']);
     });
+
+    test('when a backlog of pending rows each has its ordering key and the table was never analyzed, then the claim looks up older rows of a key by the key, not by walking every older pending row', async () => {
+      // As in the bench: a young table (autovacuum has not analyzed it), hundreds of cards pending, half of them in flight.
+      const sql = sqlRunnerOf(db.prisma)!;
+      await sql.execute('DELETE FROM "outbox_messages"');
+      const series =
+        provider === 'postgresql'
+          ? (n: number) => `SELECT g FROM generate_series(1, ${n}) AS g`
+          : (n: number) => `WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < ${n}) SELECT g FROM s`;
+      const insert = (from: number, lockedUntil: Date | null) =>
+        sql.execute(
+          `INSERT INTO "outbox_messages" ("kind", "target", "payload", "ordering_key", "status", "next_attempt_at", "locked_until", "created_at", "updated_at")
+           SELECT 'managers.requestCard', '{"type":"channel","teamId":"19:t"}', '{}', 'access_requests:' || CAST(g + ${from} AS TEXT), 'pending', ?, ?, ?, ?
+           FROM (${series(100)}) AS "series"`,
+          [T0, lockedUntil, T0, T0],
+        );
+      await insert(0, at(60_000));
+      await insert(100, null);
+      const claim = outboxStatements(sql).claim;
+      const params = [at(1000), at(1000), 10, 'me', at(60_000), at(1000), at(1000)];
+      const plan = (await sql.query<Record<string, unknown>>(`EXPLAIN ${provider === 'sqlite' ? 'QUERY PLAN ' : ''}${claim}`, params))
+        .map((row) => String(row['QUERY PLAN'] ?? row.detail))
+        .join('\n');
+      // PostgreSQL uses 0006's index; SQLite already found the key in the (ordering key, status) index, which holds the rowid.
+      if (provider === 'postgresql') expect(plan).toMatch(/Index Only Scan using outbox_messages_pending_ordering_key_id_idx on outbox_messages o\s+.*\n\s+Index Cond: \(\(ordering_key = m\.ordering_key\) AND \(id < m\.id\)\)/);
+      else expect(plan).toMatch(/SEARCH o USING COVERING INDEX outbox_messages_(pending_ordering_key_id_idx|ordering_key_status_idx) \(ordering_key=\?/);
+      // The rows in flight are skipped; the oldest free ones are claimed.
+      const claimed = await new OutboxRepository(db.prisma).claimDue('me', at(1000), at(60_000), 3);
+      expect(claimed.map((m) => m.orderingKey)).toEqual(['access_requests:101', 'access_requests:102', 'access_requests:103']);
+    });
   });
 }
