@@ -27,3 +27,24 @@ export function cpuMsOf(pid: number): number {
     return NaN;
   }
 }
+
+/**
+ * CPU time (user + system) used so far by every process of a command name (/proc/<pid>/comm), in milliseconds:
+ * e.g. `postgres`, whose server, background workers and one backend per connection are all processes of that name.
+ * @remarks A process that exits between two readings takes its time with it: read around a phase in which the
+ * processes that matter live throughout (the bot's pool keeps its connections open).
+ */
+export function cpuMsOfCommand(comm: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+    } catch {
+      continue;
+    }
+    const ms = cpuMsOf(Number(entry));
+    if (Number.isFinite(ms)) total += ms;
+  }
+  return total;
+}

@@ -5,7 +5,7 @@ import { BenchConnector } from './connector';
 import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { ACCESS_INTAKE } from './intake';
 import { median, percentile, runLoad, type LoadResult } from './load';
-import { cpuMsOf, memoryOf } from './procStats';
+import { cpuMsOf, cpuMsOfCommand, memoryOf } from './procStats';
 import { fixed, machine, table, writeResult } from './report';
 import { BENCH_TEAMS, benchTeamsEnv, installBenchTeams } from './teams';
 
@@ -47,6 +47,8 @@ interface PhaseResult {
   repliesPerTurn: number;
   botCpuMsPerTurn: number;
   loadCpuMsPerTurn: number;
+  /** CPU time of PostgreSQL's processes per turn (PostgreSQL runs only; the server is on this machine). */
+  databaseCpuMsPerTurn?: number;
   rssMiB: number;
   /** process.memoryUsage() of the bot at the end of the phase, in MiB. */
   memoryMiB?: Record<string, number>;
@@ -114,6 +116,8 @@ function summarizePhase(load: LoadResult, botCpuMs: number, loadCpuMs: number, r
 async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsOptions, durationMs: number, expectReference: boolean, filings: LoadResult['filings'], thinkMs = 0): Promise<PhaseResult> {
   const gcBefore = ((await bot.command({ type: 'memory' }, 'memory')) as { gc?: GcCounts }).gc;
   const cpuBefore = cpuMsOf(bot.pid);
+  const databaseCpu = () => (options.provider === 'postgresql' ? cpuMsOfCommand('postgres') : NaN);
+  const databaseBefore = databaseCpu();
   const selfBefore = process.cpuUsage();
   let rss = 0;
   const sampler = setInterval(() => {
@@ -126,16 +130,25 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   rss = Math.max(rss, memoryOf(bot.pid)?.rssMiB ?? 0);
   const self = process.cpuUsage(selfBefore);
   const cpuMs = cpuMsOf(bot.pid) - cpuBefore;
+  const databaseCpuMs = databaseCpu() - databaseBefore;
   const { usage, gc } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number>; gc?: GcCounts };
   const memoryMiB = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v / 1048576) * 10) / 10]));
   filings.push(...load.filings);
   return {
     ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss),
+    ...(Number.isFinite(databaseCpuMs) ? { databaseCpuMsPerTurn: databaseCpuMs / Math.max(1, load.turns) } : {}),
     memoryMiB,
     ...(gc && gcBefore ? { gcPerTurn: gcPerTurn(gcBefore, gc, load.turns) } : {}),
     connectorConnections: connector.connections - connectionsBefore,
     ...(expectReference ? { channelCards: connector.channelPosts - cardsBefore } : {}),
   };
+}
+
+/** Medians over the saturated phases of the CPU time per turn of each process that shares the machine's cores. */
+function cpuLine(label: string, phases: PhaseResult[]): string {
+  const m = (f: (p: PhaseResult) => number) => median(phases.map(f));
+  const database = phases.every((p) => p.databaseCpuMsPerTurn !== undefined) ? `, PostgreSQL ${fixed(m((p) => p.databaseCpuMsPerTurn!), 2)} ms` : '';
+  return `  ${label} CPU per turn by process: bot ${fixed(m((p) => p.botCpuMsPerTurn), 2)} ms${database}, load generator and connector ${fixed(m((p) => p.loadCpuMsPerTurn), 2)} ms`;
 }
 
 /** Medians over the saturated phases of the bot's garbage collections per turn. */
@@ -292,6 +305,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
         fixed(s.botCpuMsPerTurn, 2),
       ]),
     ),
+    ...summaries.map((s) => cpuLine(s.label, s.phases)),
     ...summaries.filter((s) => s.phases.every((p) => p.gcPerTurn)).map((s) => gcLine(s.label, s.phases)),
     ...summaries.filter((s) => s.managersCards).map((s) => cardsLine(s.managersCards!)),
   ]
