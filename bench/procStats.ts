@@ -48,3 +48,16 @@ export function cpuMsOfCommand(comm: string): number {
   }
   return total;
 }
+
+/**
+ * Scheduler times of a process's main thread so far (/proc/<pid>/schedstat), in milliseconds: on a core, and
+ * runnable but waiting for one (another process had it). Undefined where the kernel does not report them.
+ */
+export function schedStatOf(pid: number): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(run) && Number.isFinite(wait) ? { runMs: run! / 1e6, waitMs: wait! / 1e6 } : undefined;
+  } catch {
+    return undefined;
+  }
+}

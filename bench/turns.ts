@@ -5,7 +5,7 @@ import { BenchConnector } from './connector';
 import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { ACCESS_INTAKE } from './intake';
 import { median, percentile, runLoad, type LoadResult } from './load';
-import { cpuMsOf, cpuMsOfCommand, memoryOf } from './procStats';
+import { cpuMsOf, cpuMsOfCommand, memoryOf, schedStatOf } from './procStats';
 import { fixed, machine, table, writeResult } from './report';
 import { BENCH_TEAMS, benchTeamsEnv, installBenchTeams } from './teams';
 
@@ -49,6 +49,8 @@ interface PhaseResult {
   loadCpuMsPerTurn: number;
   /** CPU time of PostgreSQL's processes per turn (PostgreSQL runs only; the server is on this machine). */
   databaseCpuMsPerTurn?: number;
+  /** Share of the phase the bot's main thread was runnable but waiting for a core (Linux's schedstat). */
+  botWaitShare?: number;
   rssMiB: number;
   /** process.memoryUsage() of the bot at the end of the phase, in MiB. */
   memoryMiB?: Record<string, number>;
@@ -118,6 +120,8 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   const cpuBefore = cpuMsOf(bot.pid);
   const databaseCpu = () => (options.provider === 'postgresql' ? cpuMsOfCommand('postgres') : NaN);
   const databaseBefore = databaseCpu();
+  const schedBefore = schedStatOf(bot.pid);
+  const wallBefore = performance.now();
   const selfBefore = process.cpuUsage();
   let rss = 0;
   const sampler = setInterval(() => {
@@ -131,12 +135,15 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
   const self = process.cpuUsage(selfBefore);
   const cpuMs = cpuMsOf(bot.pid) - cpuBefore;
   const databaseCpuMs = databaseCpu() - databaseBefore;
+  const schedAfter = schedStatOf(bot.pid);
+  const wallMs = performance.now() - wallBefore;
   const { usage, gc } = (await bot.command({ type: 'memory' }, 'memory')) as { usage: Record<string, number>; gc?: GcCounts };
   const memoryMiB = Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v / 1048576) * 10) / 10]));
   filings.push(...load.filings);
   return {
     ...summarizePhase(load, cpuMs, (self.user + self.system) / 1000, rss),
     ...(Number.isFinite(databaseCpuMs) ? { databaseCpuMsPerTurn: databaseCpuMs / Math.max(1, load.turns) } : {}),
+    ...(schedBefore && schedAfter ? { botWaitShare: (schedAfter.waitMs - schedBefore.waitMs) / wallMs } : {}),
     memoryMiB,
     ...(gc && gcBefore ? { gcPerTurn: gcPerTurn(gcBefore, gc, load.turns) } : {}),
     connectorConnections: connector.connections - connectionsBefore,
@@ -148,7 +155,8 @@ async function phase(bot: BotProcess, connector: BenchConnector, options: TurnsO
 function cpuLine(label: string, phases: PhaseResult[]): string {
   const m = (f: (p: PhaseResult) => number) => median(phases.map(f));
   const database = phases.every((p) => p.databaseCpuMsPerTurn !== undefined) ? `, PostgreSQL ${fixed(m((p) => p.databaseCpuMsPerTurn!), 2)} ms` : '';
-  return `  ${label} CPU per turn by process: bot ${fixed(m((p) => p.botCpuMsPerTurn), 2)} ms${database}, load generator and connector ${fixed(m((p) => p.loadCpuMsPerTurn), 2)} ms`;
+  const wait = phases.every((p) => p.botWaitShare !== undefined) ? ` (its main thread waited for a core ${fixed(m((p) => p.botWaitShare!) * 100)} % of the time)` : '';
+  return `  ${label} CPU per turn by process: bot ${fixed(m((p) => p.botCpuMsPerTurn), 2)} ms${wait}${database}, load generator and connector ${fixed(m((p) => p.loadCpuMsPerTurn), 2)} ms`;
 }
 
 /** Medians over the saturated phases of the bot's garbage collections per turn. */

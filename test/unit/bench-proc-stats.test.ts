@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuMsOfCommand } from '../../bench/procStats';
+import { cpuMsOfCommand, schedStatOf } from '../../bench/procStats';
 
 const linux = process.platform === 'linux';
 
@@ -30,5 +30,17 @@ describe("bench: CPU time of the processes of a command (PostgreSQL's, in the tu
 
   (linux ? test : test.skip)('when no process has that name, then the time is 0', () => {
     expect(cpuMsOfCommand('no-such-command')).toBe(0);
+  });
+
+  (linux ? test : test.skip)("when this process's main thread burns CPU, then its time on a core grows by as much, and its wait for a core is counted apart", () => {
+    const before = schedStatOf(process.pid)!;
+    const start = process.cpuUsage();
+    let x = 0;
+    while (process.cpuUsage(start).user + process.cpuUsage(start).system < 100_000) x += Math.sqrt(x + 1);
+    const after = schedStatOf(process.pid)!;
+    expect(x).toBeGreaterThan(0);
+    expect(after.runMs - before.runMs).toBeGreaterThanOrEqual(90);
+    expect(after.waitMs).toBeGreaterThanOrEqual(before.waitMs);
+    expect(schedStatOf(2 ** 30)).toBeUndefined();
   });
 });
