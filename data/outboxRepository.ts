@@ -204,14 +204,18 @@ export function outboxStatements(sql: SqlRunner): OutboxStatements {
   // key. The oldest due rows are locked for the caller in the same statement; on PostgreSQL, rows another instance
   // is claiming at this very moment are skipped (SKIP LOCKED), and the outer conditions are checked again on the
   // row as committed, so two instances never hold the same row.
+  // SQLite walks the pending rows in id order through 0005's partial index and stops at the limit, then updates the
+  // claimed rows by rowid (NOT INDEXED: no index, the rowid itself). Left to itself, it read every due row through
+  // the (status, next attempt) index and sorted them, then scanned every pending row again for the update (4.8 ms per
+  // claim with 10,000 due rows, blocking the event loop, against 0.7 ms with 1,000).
   const claim = `WITH "due" AS (
-      SELECT m."id" FROM "outbox_messages" m
+      SELECT m."id" FROM "outbox_messages" m${sql.provider === 'sqlite' ? ' INDEXED BY "outbox_messages_pending_id_idx"' : ''}
       WHERE m."status" = 'pending' AND m."next_attempt_at" <= ? AND ${UNLOCKED('m.')}
         AND (m."ordering_key" IS NULL OR NOT EXISTS (
           SELECT 1 FROM "outbox_messages" o WHERE o."ordering_key" = m."ordering_key" AND o."status" = 'pending' AND o."id" < m."id"))
       ORDER BY m."id" LIMIT ?${sql.provider === 'postgresql' ? ' FOR UPDATE SKIP LOCKED' : ''}
     )
-    UPDATE "outbox_messages" SET "lock_owner" = ?, "locked_until" = ?, "updated_at" = ?
+    UPDATE "outbox_messages"${sql.provider === 'sqlite' ? ' NOT INDEXED' : ''} SET "lock_owner" = ?, "locked_until" = ?, "updated_at" = ?
     WHERE "id" IN (SELECT "id" FROM "due") AND "status" = 'pending' AND ${UNLOCKED('')}
     RETURNING ${OUTBOX_ROW.columns}`;
   return {
