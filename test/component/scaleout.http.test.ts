@@ -1,16 +1,20 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import type { RunningApp } from '../../bot/app';
+import { openDatabase, type Database } from '../../data/db';
 import { startTestBot } from '../helpers/bot';
 import { createTestDatabaseUrl, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, inputValues, lastCard } from '../helpers/dialogHarness';
 import { FakeConnector } from '../helpers/fakeConnector';
+import { MANAGERS_TEAM_ID, TeamsChannelMember, cardVerbs, post, type PostedCard } from '../helpers/managersTeam';
 import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
 
 /**
- * Scale-out on PostgreSQL: several bot instances behind one load balancer share one database. Each instance is a
- * full `startApp` (its own HTTP server, adapter, caches) in this process; the turns of one conversation go to
- * whichever instance the balancer picks.
- * To cover a background job (outbox dispatcher, reminder sweep…), start it on every instance of `cluster` and
- * assert on the connector's calls that each notice went out exactly once.
+ * Scale-out on PostgreSQL: several bot instances behind one load balancer share one database; the turns of one
+ * conversation go to whichever instance the balancer picks. The first suite runs the instances in this process (each
+ * a full `startApp`: its own HTTP server, adapter, caches and pool), which lets it tap the same card on both at the
+ * same moment. The second runs two bot processes, as deployed, each with its timers on: both outbox dispatchers and
+ * both deadline sweeps poll the same database every 100 ms, and each card and each notice must go out once.
  */
 const POSTGRES = process.env.TEST_POSTGRES_URL;
 const describeOnPostgres = POSTGRES ? describe : describe.skip;
@@ -96,3 +100,159 @@ describeOnPostgres('scale-out: two bot instances on one PostgreSQL database', ()
     expect(visibleText(replies)).toContain(reference);
   });
 });
+
+/** A bot in its own Node process (`test/helpers/childBot.ts`), with its timers running: outbox dispatcher, deadline sweep. */
+interface BotProcess {
+  child: ChildProcess;
+  port: number;
+}
+
+function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'helpers', 'childBot.ts')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise<BotProcess>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = out.match(/PORT (\d+)/);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`bot process exited (${code}) before listening`)));
+  });
+}
+
+async function stopBotProcess(bot: BotProcess): Promise<void> {
+  if (bot.child.exitCode !== null || bot.child.signalCode !== null) return;
+  const exited = new Promise((resolve) => bot.child.once('exit', resolve));
+  bot.child.kill('SIGTERM');
+  await exited;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, each running the outbox dispatcher and the deadline sweep', () => {
+  let connector: FakeConnector;
+  let database: TestDatabaseUrl;
+  /** The test's own connection, to read what the processes stored and to move a deadline. */
+  let db: Database;
+  let processes: BotProcess[] = [];
+  let luc: TeamsChannelMember;
+  /** Both processes poll often, so a second delivery or a second sweep would have every chance to happen. */
+  const POLL_MS = 100;
+
+  beforeAll(async () => {
+    connector = await new FakeConnector().start();
+    database = await createTestDatabaseUrl('postgresql');
+    const env = {
+      DATABASE_URL: database.url,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ACCESS_MANAGERS_TEAM_ID: MANAGERS_TEAM_ID,
+      OUTBOX_POLL_INTERVAL_MS: String(POLL_MS),
+      DEADLINE_SWEEP_INTERVAL_MS: String(POLL_MS),
+    };
+    // Started at once, as a deployment does: the migration's advisory lock lets one migrate while the other waits.
+    // Each one is kept as soon as it listens, so that afterAll stops it even if the other failed to start.
+    await Promise.all([0, 1].map(() => startBotProcess(env).then((bot) => void processes.push(bot))));
+    db = await openDatabase(database.url);
+    luc = new TeamsChannelMember(connector.url, 'Luc Gagnon');
+    await post(processes[0]!, luc.installBot());
+  }, 90_000);
+  afterEach(() => connector.clearResponders());
+  afterAll(async () => {
+    await Promise.all(processes.map(stopBotProcess));
+    await db?.close();
+    await connector?.stop();
+    await database?.drop();
+  });
+
+  const isCardPostFor = (reference: string) => (c: { method: string; path: string; body: any }) =>
+    c.method === 'POST' && c.path === '/v3/conversations' && c.body?.activity?.summary === reference;
+  const request = (reference: string) => db.prisma.accessRequest.findUniqueOrThrow({ where: { reference } });
+
+  /** Runs an access intake whose turns go to each process in turn; returns the reference the requester was given. */
+  async function intakeAlternating(user: TeamsUser): Promise<string> {
+    let turn = 0;
+    const send = async (activity: unknown) => {
+      const before = connector.sentTo(user.conversationId).length;
+      await post(processes[turn++ % processes.length]!, activity);
+      return connector.sentTo(user.conversationId).slice(before);
+    };
+    let replies = await send(user.message('je veux accéder au registre des DMA'));
+    replies = await send(user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'no' }));
+    const form = lastCard(replies);
+    replies = await send(user.submit({ ...inputValues(form), ...actionData(form, 'intake.submit'), practiceLocation: 'CHU de Québec', employeeNumber: '123456', jobTitle: 'Médecin de famille' }));
+    replies = await send(user.submit(actionData(lastCard(replies), 'intake.confirm')));
+    const reference = visibleText(replies).match(REFERENCE)?.[0];
+    if (!reference) throw new Error(`not filed: ${visibleText(replies)}`);
+    return reference;
+  }
+
+  /** The request's managers' card as Teams shows it now: its last update (PUT), else its post. */
+  async function managersCard(reference: string): Promise<PostedCard> {
+    const r = await request(reference);
+    const put = connector.calls.filter((c) => c.method === 'PUT' && c.activityId === r.managerCardActivityId).pop();
+    const card = (put ? put.body : connector.calls.filter(isCardPostFor(reference)).pop()!.body.activity).attachments[0].content;
+    return { conversationId: r.managerCardConversationId!, activityId: r.managerCardActivityId!, card };
+  }
+
+  /** A manager's tap on the request's card (Action.Execute), sent to the given process once the card offers it. */
+  async function act(processIndex: number, reference: string, verb: string): Promise<void> {
+    await until(async () => (await managersCard(reference).then((c) => cardVerbs(c.card))).includes(verb));
+    await post(processes[processIndex]!, luc.execute(await managersCard(reference), verb));
+  }
+
+  /** Waits until the condition holds, checking every 50 ms, for at most `ms`. */
+  async function until(condition: () => Promise<boolean>, ms = 15_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await condition())) {
+      if (Date.now() > end) throw new Error('timed out');
+      await sleep(50);
+    }
+  }
+
+  test('when an intake alternates between the processes, then one request is filed and its managers’ card is posted once, though both dispatchers poll the outbox', async () => {
+    // Teams takes three polls to answer each card post: the row stays pending meanwhile, claimed by one process.
+    connector.delay((c) => c.method === 'POST' && c.path === '/v3/conversations', 3 * POLL_MS);
+    const user = new TeamsUser(connector.url);
+    const reference = await intakeAlternating(user);
+    await connector.waitFor(isCardPostFor(reference), 15_000);
+    // Twenty polls of each dispatcher later, still one card.
+    await sleep(20 * POLL_MS);
+    expect(connector.calls.filter(isCardPostFor(reference))).toHaveLength(1);
+    const filed = await db.prisma.accessRequest.findMany({ where: { requesterUserId: user.userId } });
+    expect(filed.map((r) => r.reference)).toEqual([reference]);
+    expect(filed[0]!.managerCardActivityId).toBeTruthy();
+    const rows = await db.prisma.outboxMessage.findMany({ where: { kind: 'managers.requestCard' } });
+    expect(rows.filter((m) => m.status === 'sent')).toHaveLength(rows.length);
+  }, 60_000);
+
+  test('when a secret code expires, then the sweeps of both processes expire the request once: one event, one notice to the requester', async () => {
+    const user = new TeamsUser(connector.url);
+    const reference = await intakeAlternating(user);
+    await connector.waitFor(isCardPostFor(reference), 15_000);
+    await until(async () => !!(await request(reference)).managerCardActivityId);
+    await act(0, reference, 'request.claim');
+    await until(async () => (await request(reference)).status === 'in_progress');
+    await act(1, reference, 'request.codeSent');
+    // The requester has been told the code was sent (delivered by either process's dispatcher).
+    await until(async () => /Code secret transmis/.test(visibleText(connector.sentTo(user.conversationId))));
+    const noticesBefore = connector.sentTo(user.conversationId).length;
+    // The code ran out a minute ago: both sweeps find the request due at their next poll.
+    await db.sql.execute(
+      `UPDATE "access_requests" SET "code_expires_at" = ?, "next_due_at" = ? WHERE "reference" = ?`,
+      [new Date(Date.now() - 60_000), new Date(Date.now() - 60_000), reference],
+    );
+    await until(async () => (await request(reference)).status === 'expired');
+    await until(async () => connector.sentTo(user.conversationId).length > noticesBefore);
+    await sleep(20 * POLL_MS);
+    const r = await request(reference);
+    expect(await db.prisma.requestEvent.count({ where: { requestId: r.id, action: 'expired' } })).toBe(1);
+    const notices = connector.sentTo(user.conversationId).slice(noticesBefore);
+    expect(notices).toHaveLength(1);
+    expect(visibleText(notices)).toMatch(/Le code secret est expiré/);
+  }, 60_000);
+});
+

@@ -22,6 +22,7 @@ export class FakeConnector {
   readonly calls: ConnectorCall[] = [];
   private server?: http.Server;
   private responders: Responder[] = [];
+  private delays: { predicate: (c: ConnectorCall) => boolean; ms: number }[] = [];
   private waiters: { predicate: (c: ConnectorCall) => boolean; resolve: (c: ConnectorCall) => void }[] = [];
   private seq = 0;
   port = 0;
@@ -54,6 +55,12 @@ export class FakeConnector {
 
   clearResponders(): void {
     this.responders = [];
+    this.delays = [];
+  }
+
+  /** Answers calls matching the predicate as usual, but only after `ms` (a slow Teams; cleared with the responders). */
+  delay(predicate: (c: ConnectorCall) => boolean, ms: number): void {
+    this.delays.push({ predicate, ms });
   }
 
   /** Activities the bot posted into a conversation (replies and new messages), in order. */
@@ -132,9 +139,14 @@ export class FakeConnector {
     } else if (call.method === 'GET' && parts[3] === 'members') {
       answer = { id: parts[4], name: 'Test User', givenName: 'Test', surname: 'User', email: 'test.user@example.org', userPrincipalName: 'test.user@example.org', aadObjectId: 'aad-test' };
     }
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(answer));
-    this.notify(call);
+    const finish = () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(answer));
+      this.notify(call);
+    };
+    const delayMs = this.delays.find((d) => d.predicate(call))?.ms ?? 0;
+    if (delayMs > 0) setTimeout(finish, delayMs);
+    else finish();
   }
 
   private notify(call: ConnectorCall): void {
