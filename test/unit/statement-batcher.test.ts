@@ -97,27 +97,37 @@ describe('StatementBatcher', () => {
   });
 
   test('a batch under way for longer than stallMs no longer holds up the others, but items of its keys still wait for it', async () => {
-    const r = recorder({ hold: true });
-    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false, stallMs: 30 });
-    const slow = batcher.add(item('slow', 'k'));
-    await new Promise((resolve) => setImmediate(resolve));
-    const sameKey = batcher.add(item('same', 'k'));
-    const other = batcher.add(item('other'));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    // Not stalled yet: nothing else went.
-    expect(r.batches).toEqual([['slow']]);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    // Stalled: the next batch went without the item of the slow batch's key.
-    expect(r.batches).toEqual([['slow'], ['other']]);
-    r.held[1]!();
-    expect(await other).toBe('done other');
-    expect(r.batches).toEqual([['slow'], ['other']]);
-    r.held[0]!();
-    expect(await slow).toBe('done slow');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(r.batches).toEqual([['slow'], ['other'], ['same']]);
-    r.held[2]!();
-    expect(await sameKey).toBe('done same');
+    // The stall timer runs on a fake clock (a loaded machine would otherwise stretch the test's own waits past it);
+    // nextTick and setImmediate stay real, so the batcher's scheduling and the promises run as they do.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const r = recorder({ hold: true });
+      const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false, stallMs: 30 });
+      const slow = batcher.add(item('slow', 'k'));
+      await settle();
+      const sameKey = batcher.add(item('same', 'k'));
+      const other = batcher.add(item('other'));
+      jest.advanceTimersByTime(29);
+      await settle();
+      // Not stalled yet: nothing else went.
+      expect(r.batches).toEqual([['slow']]);
+      jest.advanceTimersByTime(1);
+      await settle();
+      // Stalled: the next batch went without the item of the slow batch's key.
+      expect(r.batches).toEqual([['slow'], ['other']]);
+      r.held[1]!();
+      expect(await other).toBe('done other');
+      expect(r.batches).toEqual([['slow'], ['other']]);
+      r.held[0]!();
+      expect(await slow).toBe('done slow');
+      await settle();
+      expect(r.batches).toEqual([['slow'], ['other'], ['same']]);
+      r.held[2]!();
+      expect(await sameKey).toBe('done same');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test('without retryAlone, a failed batch fails every caller in it with its error, and the next batch still goes', async () => {
