@@ -89,6 +89,8 @@ export interface RunningApp {
 export interface BuiltBot {
   bot: HelpdeskBot;
   requests: RequestService;
+  /** The one request repository of the process: on PostgreSQL its reads of requests with their events are batched. */
+  requestRepository: RequestRepository;
   outboxRepository: OutboxRepository;
   /** Notified after a commit that enqueued outbox rows; startApp connects it to the dispatcher. */
   outboxSignal: OutboxSignal;
@@ -183,7 +185,7 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
       sharedMailboxLocalParts: config.SHARED_MAILBOX_LOCAL_PARTS,
     },
   });
-  return { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff };
+  return { bot, requests, requestRepository, outboxRepository, outboxSignal, teams, managers, handoff };
 }
 
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
@@ -194,7 +196,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
   const storage = new DatabaseStorage(db.prisma);
-  const { bot, requests, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock, storage);
+  const { bot, requests, requestRepository, outboxRepository, outboxSignal, teams, managers, handoff } = buildBot(config, db, logger, options.clock, storage);
   const adapter = createAdapter(config, logger, options.adapterOverrides);
   const limiter = createUserRateLimiter(db.prisma, { points: config.USER_MESSAGES_PER_MINUTE, windowSeconds: 60 });
   // A turn's opening statements go together (one round trip on PostgreSQL, one group-commit entry on SQLite): its
@@ -233,7 +235,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     config,
     logger,
     proactive,
-    requests: new RequestRepository(db.prisma),
+    requests: requestRepository,
     queries: new ManagerRequestRepository(db.prisma),
     outbox: outboxRepository,
     signal: outboxSignal,
