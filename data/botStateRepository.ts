@@ -176,11 +176,9 @@ export class BotStateRepository {
    */
   private async upsert(sql: SqlRunner, item: Overwrite, companion?: CompanionWrite): Promise<void> {
     if (this.overwrites) {
-      const overwrite = companion ? { ...item, companion } : item;
-      if (!companion || companion.key !== undefined) return this.overwrites.add(overwrite);
-      const alone = overwriteBatch([overwrite]);
-      await sql.execute(alone.sql, alone.params);
-      return;
+      if (!companion) return this.overwrites.add(item);
+      const overwrite = { ...item, companion };
+      return companion.key !== undefined ? this.overwrites.add(overwrite) : this.overwrites.alone(overwrite);
     }
     const params = [item.key, item.data, item.etag, item.updatedAt];
     if (!companion) {

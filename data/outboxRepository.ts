@@ -286,8 +286,6 @@ export class OutboxRepository {
   private readonly sql?: SqlRunner;
   private readonly statements?: OutboxStatements;
 
-  /** PostgreSQL: marks as sent in one statement ({@link marksBatch}). */
-  private readonly sendMarks?: (marks: readonly Mark[]) => Promise<{ written: number; sent: number }[]>;
   /** PostgreSQL: the marks as sent of concurrent deliveries, in one statement ({@link StatementBatcher}). */
   private readonly marks?: StatementBatcher<Mark, { written: number; sent: number }>;
 
@@ -297,13 +295,13 @@ export class OutboxRepository {
     const sql = this.sql;
     const markSent = this.statements?.markSent;
     if (sql?.provider === 'postgresql' && markSent) {
-      this.sendMarks = async (marks) => {
+      const sendMarks = async (marks: readonly Mark[]) => {
         const batch = marksBatch(markSent, marks);
         const [row] = await sql.query<Record<string, unknown>>(batch.sql, batch.params);
         if (!row) throw new Error('outbox: the marks returned no row');
         return marks.map((mark, i) => ({ written: mark.also ? Number(row[`w${batch.place[i]}`]) : 1, sent: Number(row[`s${batch.place[i]}`]) }));
       };
-      this.marks = new StatementBatcher(this.sendMarks, {
+      this.marks = new StatementBatcher(sendMarks, {
         keysOf: (mark) => (mark.also?.key ? [`outbox:${mark.id}`, mark.also.key] : [`outbox:${mark.id}`]),
         maxBatch: MAX_MARKS,
         // A mark run again changes nothing (the row is no longer pending) and its write is an overwrite.
@@ -443,11 +441,10 @@ export class OutboxRepository {
   async markSent(id: number, owner: string, now: Date, posted: SentRecord = {}): Promise<boolean> {
     const also = posted.alsoWrite;
     const params = [now, now, posted.activityId ?? null, posted.conversationId ?? null, id, owner];
-    if (this.marks && this.sendMarks) {
+    if (this.marks) {
       // With the marks of other deliveries under way; a write without a key goes alone, in the same statement form.
       const mark: Mark = { id, params, also };
-      const alone = also !== undefined && also.key === undefined;
-      const { written, sent } = alone ? (await this.sendMarks([mark]))[0]! : await this.marks.add(mark);
+      const { written, sent } = also !== undefined && also.key === undefined ? await this.marks.alone(mark) : await this.marks.add(mark);
       if (also && written !== 1) throw new Error(also.missing);
       return sent === 1;
     }

@@ -60,6 +60,16 @@ export class StatementBatcher<I, O> {
     this.stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   }
 
+  /**
+   * Runs an item in a statement of its own, at once: for an item that may not share one (a write whose row is not
+   * known, so no key can keep it apart from the others). It neither waits for the batches under way nor holds them up.
+   */
+  async alone(item: I): Promise<O> {
+    const outcomes = await this.run([item]);
+    if (outcomes.length !== 1) throw new Error(`a batch of 1 returned ${outcomes.length} outcomes`);
+    return outcomes[0]!;
+  }
+
   /** Adds an item to the next batch; resolves with its outcome. */
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {

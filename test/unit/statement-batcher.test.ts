@@ -130,6 +130,23 @@ describe('StatementBatcher', () => {
     }
   });
 
+  test('an item run alone goes at once in a statement of its own, while a batch is under way, and gets its own outcome', async () => {
+    const r = recorder({ hold: true });
+    const batcher = new StatementBatcher(r.run, { keysOf: (i: Item) => i.keys, maxBatch: 10, retryAlone: false });
+    const first = batcher.add(item('first', 'k'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = batcher.add(item('waiting'));
+    const alone = batcher.alone(item('alone', 'k'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.batches).toEqual([['first'], ['alone']]);
+    r.held[1]!();
+    expect(await alone).toBe('done alone');
+    await r.releaseAll();
+    expect(await first).toBe('done first');
+    expect(await waiting).toBe('done waiting');
+    expect(r.batches).toEqual([['first'], ['alone'], ['waiting']]);
+  });
+
   test('without retryAlone, a failed batch fails every caller in it with its error, and the next batch still goes', async () => {
     const boom = new Error('boom');
     const r = recorder({ fail: (items) => (items.some((i) => i.id === 'bad') ? boom : undefined) });
