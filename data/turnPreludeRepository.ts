@@ -44,15 +44,15 @@ interface PreludeRow extends Record<string, unknown> {
 const MAX_BATCH = 64;
 
 /**
- * PostgreSQL: the preludes of several turns in one statement. Parameters are arrays, one element per turn (its index,
- * claim key, time, counter key, points and new expiry; nulls when not counted), then the state keys to read with the
- * index of their turn. One row per turn and state item found (a turn without any: one row, null key), with the turn's
+ * PostgreSQL: the preludes of several turns in one statement. Parameters are arrays, one element per turn (its claim
+ * key, time, counter key, points and new expiry; nulls when not counted; `ord` is its place, from 1), then the state
+ * keys to read with the place of their turn. One row per turn and state item found (a turn without any: one row, null key), with the turn's
  * outcome on each. The claim and counter keys of one batch are distinct (see {@link StatementBatcher}); rows are
  * written in key order, so two instances' batches take their row locks in the same order and cannot deadlock.
  */
 const BATCH_SQL = `WITH "input" AS (
-    SELECT * FROM unnest(?::INTEGER[], ?::TEXT[], ?::TIMESTAMP(3)[], ?::TEXT[], ?::INTEGER[], ?::TIMESTAMP(3)[])
-      AS t("ord", "claim_key", "now", "count_key", "points", "expire")
+    SELECT * FROM unnest(?::TEXT[], ?::TIMESTAMP(3)[], ?::TEXT[], ?::INTEGER[], ?::TIMESTAMP(3)[]) WITH ORDINALITY
+      AS t("claim_key", "now", "count_key", "points", "expire", "ord")
   ), "claim" AS (
     INSERT INTO "processed_activities" ("key", "created_at")
       SELECT "claim_key", "now" FROM "input" ORDER BY "claim_key"
@@ -109,18 +109,15 @@ export class TurnPreludeRepository {
 
   /** PostgreSQL: the preludes of a batch (claim and count keys distinct) in one statement. */
   private async runBatch(inputs: readonly TurnPreludeInput[]): Promise<TurnPreludeResult[]> {
-    const ords: number[] = [];
     const stateOrds: number[] = [];
     const stateKeys: string[] = [];
     inputs.forEach((input, i) => {
-      ords.push(i);
       for (const key of input.stateKeys) {
-        stateOrds.push(i);
+        stateOrds.push(i + 1);
         stateKeys.push(key);
       }
     });
     const rows = await this.sql.query<PreludeRow>(BATCH_SQL, [
-      ords,
       inputs.map((input) => input.claimKey),
       inputs.map((input) => input.now),
       inputs.map((input) => input.count?.key ?? null),
@@ -132,7 +129,7 @@ export class TurnPreludeRepository {
     const results: TurnPreludeResult[] = inputs.map(() => ({ claimed: false, count: null, rows: [] }));
     const seen = inputs.map(() => false);
     for (const row of rows) {
-      const i = Number(row.ord);
+      const i = Number(row.ord) - 1;
       const result = results[i];
       if (!result) throw new Error('turn prelude: a row of no input');
       if (!seen[i]) {
