@@ -25,6 +25,29 @@ if (!POSTGRES) {
   test.skip('scale-out on PostgreSQL: skipped because TEST_POSTGRES_URL is not set (e.g. TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test)', () => undefined);
 }
 
+/** Posts an activity to one bot (it must accept it) and returns what the bot sent into the user's conversation for it. */
+async function sendTo(connector: FakeConnector, bot: Pick<RunningApp, 'port'>, user: TeamsUser, activity: unknown): Promise<any[]> {
+  const before = connector.sentTo(user.conversationId).length;
+  const res = await postActivity(bot.port, activity);
+  expect(res.status).toBe(200);
+  return connector.sentTo(user.conversationId).slice(before);
+}
+
+/**
+ * Runs an access intake up to the summary card, turn n on bot n (round robin); returns the confirmation's data, to be
+ * sent as the fourth turn (to bot 3).
+ */
+async function intakeAcross(connector: FakeConnector, bots: Pick<RunningApp, 'port'>[], user: TeamsUser, hasRamqCode: 'yes' | 'no'): Promise<Record<string, unknown>> {
+  const bot = (turn: number) => bots[turn % bots.length]!;
+  let replies = await sendTo(connector, bot(0), user, user.message('je veux accéder au registre des DMA'));
+  replies = await sendTo(connector, bot(1), user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode }));
+  const form = lastCard(replies);
+  expect(inputValues(form)).toMatchObject({ lastName: 'User', firstName: 'Test', email: 'test.user@example.org' });
+  const fields = hasRamqCode === 'yes' ? { ramqUserCode: 'tuser001' } : { employeeNumber: '123456', jobTitle: 'Médecin de famille' };
+  replies = await sendTo(connector, bot(2), user, user.submit({ ...inputValues(form), ...actionData(form, 'intake.submit'), practiceLocation: 'CHU de Québec', ...fields }));
+  return actionData(lastCard(replies), 'intake.confirm');
+}
+
 describeOnPostgres('scale-out: two bot instances on one PostgreSQL database', () => {
   let connector: FakeConnector;
   let database: TestDatabaseUrl;
@@ -43,25 +66,13 @@ describeOnPostgres('scale-out: two bot instances on one PostgreSQL database', ()
   });
 
   /** Posts an activity to one instance and returns what the bot sent into the conversation for it. */
-  async function send(instance: RunningApp, user: TeamsUser, activity: any): Promise<any[]> {
-    const before = connector.sentTo(user.conversationId).length;
-    const res = await postActivity(instance.port, activity);
-    expect(res.status).toBe(200);
-    return connector.sentTo(user.conversationId).slice(before);
-  }
+  const send = (instance: RunningApp, user: TeamsUser, activity: any) => sendTo(connector, instance, user, activity);
 
   /** The instance that takes turn n: round robin. */
   const instanceFor = (turn: number) => cluster[turn % cluster.length]!;
 
   /** Runs an access intake up to the summary card, each turn on the next instance; returns the confirmation's data. */
-  async function intakeUpToConfirmation(user: TeamsUser): Promise<Record<string, unknown>> {
-    let replies = await send(instanceFor(0), user, user.message('je veux accéder au registre des DMA'));
-    replies = await send(instanceFor(1), user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'yes' }));
-    const form = lastCard(replies);
-    expect(inputValues(form)).toMatchObject({ lastName: 'User', firstName: 'Test', email: 'test.user@example.org' });
-    replies = await send(instanceFor(2), user, user.submit({ ...inputValues(form), ...actionData(form, 'intake.submit'), practiceLocation: 'CHU de Québec', ramqUserCode: 'tuser001' }));
-    return actionData(lastCard(replies), 'intake.confirm');
-  }
+  const intakeUpToConfirmation = (user: TeamsUser) => intakeAcross(connector, cluster, user, 'yes');
 
   test('when the turns of one conversation alternate between the instances, then the intake completes: one request filed, its reference shown', async () => {
     const user = new TeamsUser(connector.url);
@@ -174,17 +185,8 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
 
   /** Runs an access intake whose turns go to each process in turn; returns the reference the requester was given. */
   async function intakeAlternating(user: TeamsUser): Promise<string> {
-    let turn = 0;
-    const send = async (activity: unknown) => {
-      const before = connector.sentTo(user.conversationId).length;
-      await post(processes[turn++ % processes.length]!, activity);
-      return connector.sentTo(user.conversationId).slice(before);
-    };
-    let replies = await send(user.message('je veux accéder au registre des DMA'));
-    replies = await send(user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'no' }));
-    const form = lastCard(replies);
-    replies = await send(user.submit({ ...inputValues(form), ...actionData(form, 'intake.submit'), practiceLocation: 'CHU de Québec', employeeNumber: '123456', jobTitle: 'Médecin de famille' }));
-    replies = await send(user.submit(actionData(lastCard(replies), 'intake.confirm')));
+    const confirm = await intakeAcross(connector, processes, user, 'no');
+    const replies = await sendTo(connector, processes[3 % processes.length]!, user, user.submit(confirm));
     const reference = visibleText(replies).match(REFERENCE)?.[0];
     if (!reference) throw new Error(`not filed: ${visibleText(replies)}`);
     return reference;
