@@ -8,7 +8,7 @@ import { DAY, FakeClock, MINUTE, SECOND } from '../helpers/clock';
 import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, lastCard } from '../helpers/dialogHarness';
 import { FakeConnector } from '../helpers/fakeConnector';
-import { MANAGERS_TEAM_ID, TeamsChannelMember, cardText, cardVerbs, fileRequest, post, type PostedCard } from '../helpers/managersTeam';
+import { MANAGERS_TEAM_ID, TeamsChannelMember, cardText, cardVerbs, currentManagersCard, fileRequest, isCardPostFor, post, type PostedCard } from '../helpers/managersTeam';
 import { TeamsUser, visibleText } from '../helpers/teams';
 
 /**
@@ -42,17 +42,8 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
 
   const deliver = () => app.outbox.dispatcher.runOnce();
   const request = (reference: string) => app.db.prisma.accessRequest.findUniqueOrThrow({ where: { reference } });
-  const isCardPostFor = (reference: string) => (c: { method: string; path: string; body: any }) =>
-    c.method === 'POST' && c.path === '/v3/conversations' && c.body?.activity?.summary === reference;
-
   /** The managers' card of a request as Teams shows it now: the last PUT of its activity, else the post. */
-  async function managersCard(reference: string): Promise<PostedCard> {
-    const r = await request(reference);
-    if (!r.managerCardActivityId || !r.managerCardConversationId) throw new Error('card not posted');
-    const put = connector.calls.filter((c) => c.method === 'PUT' && c.activityId === r.managerCardActivityId).pop();
-    const body = put ? put.body : connector.calls.filter(isCardPostFor(reference)).pop()!.body.activity;
-    return { conversationId: r.managerCardConversationId, activityId: r.managerCardActivityId, card: body.attachments[0].content };
-  }
+  const managersCard = async (reference: string): Promise<PostedCard> => currentManagersCard(connector, await request(reference));
 
   const putsOf = async (reference: string) => {
     const r = await request(reference);

@@ -6,7 +6,7 @@ import { startTestBot } from '../helpers/bot';
 import { createTestDatabaseUrl, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, inputValues, lastCard } from '../helpers/dialogHarness';
 import { FakeConnector } from '../helpers/fakeConnector';
-import { MANAGERS_TEAM_ID, TeamsChannelMember, cardVerbs, post, type PostedCard } from '../helpers/managersTeam';
+import { MANAGERS_TEAM_ID, TeamsChannelMember, cardVerbs, currentManagersCard, isCardPostFor, post, type PostedCard } from '../helpers/managersTeam';
 import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
 
 /**
@@ -179,8 +179,6 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
     await database?.drop();
   });
 
-  const isCardPostFor = (reference: string) => (c: { method: string; path: string; body: any }) =>
-    c.method === 'POST' && c.path === '/v3/conversations' && c.body?.activity?.summary === reference;
   const request = (reference: string) => db.prisma.accessRequest.findUniqueOrThrow({ where: { reference } });
 
   /** Runs an access intake whose turns go to each process in turn; returns the reference the requester was given. */
@@ -192,13 +190,7 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
     return reference;
   }
 
-  /** The request's managers' card as Teams shows it now: its last update (PUT), else its post. */
-  async function managersCard(reference: string): Promise<PostedCard> {
-    const r = await request(reference);
-    const put = connector.calls.filter((c) => c.method === 'PUT' && c.activityId === r.managerCardActivityId).pop();
-    const card = (put ? put.body : connector.calls.filter(isCardPostFor(reference)).pop()!.body.activity).attachments[0].content;
-    return { conversationId: r.managerCardConversationId!, activityId: r.managerCardActivityId!, card };
-  }
+  const managersCard = async (reference: string): Promise<PostedCard> => currentManagersCard(connector, await request(reference));
 
   /** A manager's tap on the request's card (Action.Execute), sent to the given process once the card offers it. */
   async function act(processIndex: number, reference: string, verb: string): Promise<void> {

@@ -62,6 +62,21 @@ export class TeamsChannelMember {
   }
 }
 
+/** The connector call that posted a request's managers' card (a new thread in the channel, its summary the reference). */
+export const isCardPostFor = (reference: string) => (c: { method: string; path: string; body: any }) =>
+  c.method === 'POST' && c.path === '/v3/conversations' && c.body?.activity?.summary === reference;
+
+/** A request's managers' card as Teams shows it now: its last update (PUT), else its post. */
+export function currentManagersCard(
+  connector: FakeConnector,
+  request: { reference: string; managerCardActivityId: string | null; managerCardConversationId: string | null },
+): PostedCard {
+  if (!request.managerCardActivityId || !request.managerCardConversationId) throw new Error('card not posted');
+  const put = connector.calls.filter((c) => c.method === 'PUT' && c.activityId === request.managerCardActivityId).pop();
+  const body = put ? put.body : connector.calls.filter(isCardPostFor(request.reference)).pop()!.body.activity;
+  return { conversationId: request.managerCardConversationId, activityId: request.managerCardActivityId, card: body.attachments[0].content };
+}
+
 /** The action with this verb, anywhere in a card (ShowCard included). */
 export function findAction(card: any, verb: string): any {
   const found: any[] = [];
