@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { RunningApp } from '../../bot/app';
 import { openDatabase, type Database } from '../../data/db';
+import { tick, until } from '../helpers/async';
 import { startTestBot } from '../helpers/bot';
 import { createTestDatabaseUrl, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, inputValues, lastCard } from '../helpers/dialogHarness';
@@ -141,8 +142,6 @@ async function stopBotProcess(bot: BotProcess): Promise<void> {
   await exited;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, each running the outbox dispatcher and the deadline sweep', () => {
   let connector: FakeConnector;
   let database: TestDatabaseUrl;
@@ -194,18 +193,10 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
 
   /** A manager's tap on the request's card (Action.Execute), sent to the given process once the card offers it. */
   async function act(processIndex: number, reference: string, verb: string): Promise<void> {
-    await until(async () => (await managersCard(reference).then((c) => cardVerbs(c.card))).includes(verb));
+    await until(async () => (await managersCard(reference).then((c) => cardVerbs(c.card))).includes(verb), `${verb} on the card`, 15_000);
     await post(processes[processIndex]!, luc.execute(await managersCard(reference), verb));
   }
 
-  /** Waits until the condition holds, checking every 50 ms, for at most `ms`. */
-  async function until(condition: () => Promise<boolean>, ms = 15_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await condition())) {
-      if (Date.now() > end) throw new Error('timed out');
-      await sleep(50);
-    }
-  }
 
   test('when an intake alternates between the processes, then one request is filed and its managers’ card is posted once, though both dispatchers poll the outbox', async () => {
     // Teams takes three polls to answer each card post: the row stays pending meanwhile, claimed by one process.
@@ -214,7 +205,7 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
     const reference = await intakeAlternating(user);
     await connector.waitFor(isCardPostFor(reference), 15_000);
     // Twenty polls of each dispatcher later, still one card.
-    await sleep(20 * POLL_MS);
+    await tick(20 * POLL_MS);
     expect(connector.calls.filter(isCardPostFor(reference))).toHaveLength(1);
     const filed = await db.prisma.accessRequest.findMany({ where: { requesterUserId: user.userId } });
     expect(filed.map((r) => r.reference)).toEqual([reference]);
@@ -227,21 +218,21 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
     const user = new TeamsUser(connector.url);
     const reference = await intakeAlternating(user);
     await connector.waitFor(isCardPostFor(reference), 15_000);
-    await until(async () => !!(await request(reference)).managerCardActivityId);
+    await until(async () => !!(await request(reference)).managerCardActivityId, 'the card to be recorded', 15_000);
     await act(0, reference, 'request.claim');
-    await until(async () => (await request(reference)).status === 'in_progress');
+    await until(async () => (await request(reference)).status === 'in_progress', 'the claim', 15_000);
     await act(1, reference, 'request.codeSent');
     // The requester has been told the code was sent (delivered by either process's dispatcher).
-    await until(async () => /Code secret transmis/.test(visibleText(connector.sentTo(user.conversationId))));
+    await until(() => /Code secret transmis/.test(visibleText(connector.sentTo(user.conversationId))), 'the code-sent notice', 15_000);
     const noticesBefore = connector.sentTo(user.conversationId).length;
     // The code ran out a minute ago: both sweeps find the request due at their next poll.
     await db.sql.execute(
       `UPDATE "access_requests" SET "code_expires_at" = ?, "next_due_at" = ? WHERE "reference" = ?`,
       [new Date(Date.now() - 60_000), new Date(Date.now() - 60_000), reference],
     );
-    await until(async () => (await request(reference)).status === 'expired');
-    await until(async () => connector.sentTo(user.conversationId).length > noticesBefore);
-    await sleep(20 * POLL_MS);
+    await until(async () => (await request(reference)).status === 'expired', 'the expiry', 15_000);
+    await until(() => connector.sentTo(user.conversationId).length > noticesBefore, 'the expiry notice', 15_000);
+    await tick(20 * POLL_MS);
     const r = await request(reference);
     expect(await db.prisma.requestEvent.count({ where: { requestId: r.id, action: 'expired' } })).toBe(1);
     const notices = connector.sentTo(user.conversationId).slice(noticesBefore);

@@ -2,20 +2,11 @@ import { createLogger } from '../../bot/logger';
 import { OutboxDispatcher, type OutboxDispatcherOptions, type OutboxHandler } from '../../bot/services/outboxDispatcher';
 import { openDatabase, type Database } from '../../data/db';
 import { OutboxRepository, type OutboxRecord } from '../../data/outboxRepository';
-import { latch, tick } from '../helpers/async';
+import { latch, tick, until } from '../helpers/async';
 import { createTestDatabase, providersUnderTest } from '../helpers/database';
 
 type TestDb = Awaited<ReturnType<typeof createTestDatabase>>;
 type Payload = { n: number };
-
-/** Waits until `condition` holds (real time), failing the test with `what` after `ms`. */
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** Counts the deliveries running at once, and the most seen. */
 class InFlight {
