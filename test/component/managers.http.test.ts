@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { RunningApp } from '../../bot/app';
 import { RequestRepository } from '../../data/requestRepository';
 import { formatReference } from '../../domain/intake/reference';
-import { startTestBot } from '../helpers/bot';
+import { startBotProcess, startTestBot, stopBotProcess } from '../helpers/bot';
 import { DAY, FakeClock, MINUTE, SECOND } from '../helpers/clock';
 import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, lastCard } from '../helpers/dialogHarness';
@@ -394,26 +392,13 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
     const url = database.url;
     connector.respond((c) => (c.method === 'POST' && c.path === '/v3/conversations' && c.body?.activity?.summary && !childDone ? { status: 200, hang: true } : undefined));
     let childDone = false;
-    const child: ChildProcess = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'helpers', 'childBot.ts')], {
-      env: { ...process.env, DATABASE_URL: url, ACCESS_MANAGERS_TEAM_ID: MANAGERS_TEAM_ID, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const bot = await startBotProcess({ DATABASE_URL: url, ACCESS_MANAGERS_TEAM_ID: MANAGERS_TEAM_ID, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d) => {
-          out += String(d);
-          const m = out.match(/PORT (\d+)/);
-          if (m) resolve(Number(m[1]));
-        });
-        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-      });
       const user = new TeamsUser(connector.url);
-      const reference = await fileRequest({ port }, connector, user, 'access_with_code');
+      const reference = await fileRequest(bot, connector, user, 'access_with_code');
       // The child committed the request and its outbox row, and is now waiting for Teams' answer: kill it.
       await connector.waitFor(isCardPostFor(reference));
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await stopBotProcess(bot, 'SIGKILL');
       childDone = true;
 
       const row = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { kind: 'managers.requestCard', status: 'pending' } });
@@ -429,7 +414,7 @@ describe(`access managers' workflow over HTTP (${mainProvider()})`, () => {
       expect(stored.managerCardActivityId).toBeTruthy();
       expect(await app.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: row.id } })).toMatchObject({ status: 'sent', attempts: 1 });
     } finally {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await stopBotProcess(bot, 'SIGKILL');
     }
   }, 60_000);
 

@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { RunningApp } from '../../bot/app';
 import { openDatabase, type Database } from '../../data/db';
 import { tick, until } from '../helpers/async';
-import { startTestBot } from '../helpers/bot';
+import { startBotProcess, startTestBot, stopBotProcess, type BotProcess } from '../helpers/bot';
 import { createTestDatabaseUrl, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, inputValues, lastCard } from '../helpers/dialogHarness';
 import { FakeConnector } from '../helpers/fakeConnector';
@@ -113,35 +111,6 @@ describeOnPostgres('scale-out: two bot instances on one PostgreSQL database', ()
   });
 });
 
-/** A bot in its own Node process (`test/helpers/childBot.ts`), with its timers running: outbox dispatcher, deadline sweep. */
-interface BotProcess {
-  child: ChildProcess;
-  port: number;
-}
-
-function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, '..', 'helpers', 'childBot.ts')], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise<BotProcess>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const m = out.match(/PORT (\d+)/);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`bot process exited (${code}) before listening`)));
-  });
-}
-
-async function stopBotProcess(bot: BotProcess): Promise<void> {
-  if (bot.child.exitCode !== null || bot.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => bot.child.once('exit', resolve));
-  bot.child.kill('SIGTERM');
-  await exited;
-}
-
 describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, each running the outbox dispatcher and the deadline sweep', () => {
   let connector: FakeConnector;
   let database: TestDatabaseUrl;
@@ -172,7 +141,7 @@ describeOnPostgres('scale-out: two bot processes on one PostgreSQL database, eac
   }, 90_000);
   afterEach(() => connector.clearResponders());
   afterAll(async () => {
-    await Promise.all(processes.map(stopBotProcess));
+    await Promise.all(processes.map((bot) => stopBotProcess(bot)));
     await db?.close();
     await connector?.stop();
     await database?.drop();
