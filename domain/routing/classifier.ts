@@ -49,7 +49,11 @@ interface NeuralNlu {
   cache?: unknown;
   features: Record<string, number>;
   prepare(text: string): Promise<Record<string, number>>;
-  spellCheck: { check(tokens: Record<string, number>, distance: number): Record<string, number> };
+  spellCheck: SpellCheck;
+}
+interface SpellCheck {
+  check(tokens: Record<string, number>, distance: number): Record<string, number>;
+  checkToken(token: string, distance: number): string;
 }
 interface NlpEngine {
   settings: Record<string, unknown>;
@@ -83,6 +87,31 @@ export function foldText(text: string, lang: Lang): string {
 /** NLP.js memoises every text it has prepared for an hour; clear it this often to keep memory flat under load. */
 const CACHE_RESET_EVERY = 5000;
 
+/** Spell-check corrections remembered per language before the memo starts again (a word and its correction each). */
+export const SPELL_MEMO_LIMIT = 20_000;
+
+/**
+ * Remembers the spell check's correction of each token: NLP.js compares an unknown token with every vocabulary word of
+ * about its length (Levenshtein), and does it three times per message (the two languages' coverage, then the chosen
+ * model's classification), for words that recur from one message to the next.
+ * @remarks Exact: a correction depends only on the token, the distance and the vocabulary, which is fixed once the
+ * model is trained or loaded (the memo is set up after that). Bounded: it starts again empty after `limit` entries.
+ */
+export function memoiseSpellCheck(spellCheck: SpellCheck, limit = SPELL_MEMO_LIMIT): void {
+  const correct = spellCheck.checkToken.bind(spellCheck);
+  const memo = new Map<string, string>();
+  spellCheck.checkToken = (token: string, distance: number): string => {
+    const key = `${distance}\u0000${token}`;
+    let corrected = memo.get(key);
+    if (corrected === undefined) {
+      corrected = correct(token, distance);
+      if (memo.size >= limit) memo.clear();
+      memo.set(key, corrected);
+    }
+    return corrected;
+  };
+}
+
 /** A trained two-language router. Use {@link getRouter} rather than building one per message. */
 export class Router {
   private calls = 0;
@@ -91,7 +120,9 @@ export class Router {
     private readonly nlp: NlpEngine,
     /** Scores below this give `unknown`. */
     readonly threshold: number,
-  ) {}
+  ) {
+    for (const lang of LANGS) memoiseSpellCheck(this.nluOf(lang).spellCheck);
+  }
 
   /** Trains NLP.js on the given training sets (deterministic: same data, same model). */
   static async train(sets: Record<Lang, TrainingSet> = TRAINING_SETS, threshold = CONFIDENCE_THRESHOLD): Promise<Router> {

@@ -10,7 +10,7 @@ import {
   parseEvalLines,
   warmUpRouter,
 } from '../../domain/routing';
-import { Router, TRAINING_SETS } from '../../domain/routing/classifier';
+import { Router, TRAINING_SETS, memoiseSpellCheck } from '../../domain/routing/classifier';
 import { LANGS, type Lang } from '../../domain/i18n';
 
 const DEV_SET = path.resolve(__dirname, '../../../shared/eval/routing-dev.jsonl');
@@ -120,3 +120,65 @@ describe('routing: determinism and speed', () => {
     expect(perMessageMs).toBeLessThan(5);
   });
 });
+
+describe('routing: the spell check remembers its corrections', () => {
+  /** A spell check over a small vocabulary that counts the corrections it works out. */
+  function countingSpellCheck() {
+    const vocabulary = ['registre', 'acces', 'mot', 'passe'];
+    const spell = {
+      computed: 0,
+      checkToken(token: string, distance: number): string {
+        spell.computed += 1;
+        if (vocabulary.includes(token)) return token;
+        return vocabulary.find((word) => word.length === token.length && [...word].filter((c, i) => token[i] !== c).length <= distance) ?? token;
+      },
+      check(tokens: Record<string, number>, distance: number): Record<string, number> {
+        return Object.fromEntries(Object.entries(tokens).map(([token, n]) => [spell.checkToken(token, distance), n]));
+      },
+    };
+    return spell;
+  }
+
+  it('when a token comes back, then its correction is the same and is not worked out again', () => {
+    const spell = countingSpellCheck();
+    memoiseSpellCheck(spell);
+    expect(spell.check({ registrr: 1, acces: 1 }, 1)).toEqual({ registre: 1, acces: 1 });
+    expect(spell.computed).toBe(2);
+    expect(spell.check({ registrr: 1, acces: 1, zzz: 1 }, 1)).toEqual({ registre: 1, acces: 1, zzz: 1 });
+    expect(spell.computed).toBe(3);
+    // Another distance is another question.
+    expect(spell.checkToken('registrr', 0)).toBe('registrr');
+    expect(spell.computed).toBe(4);
+  });
+
+  it('when more tokens come than the limit, then the memo starts again and answers stay right', () => {
+    const spell = countingSpellCheck();
+    memoiseSpellCheck(spell, 3);
+    for (const token of ['aaa', 'bbb', 'ccc']) spell.checkToken(token, 1);
+    expect(spell.computed).toBe(3);
+    spell.checkToken('aaa', 1);
+    expect(spell.computed).toBe(3);
+    spell.checkToken('ddd', 1); // the fourth: the memo empties, then holds it
+    spell.checkToken('aaa', 1);
+    expect(spell.computed).toBe(5);
+    expect(spell.checkToken('passr', 1)).toBe('passe');
+  });
+
+  it('when the trained router classifies, then the answers are those of NLP.js without the memo', async () => {
+    const router = await Router.train();
+    const texts = ['acces au regitre des dma svp', 'mon code secrte a expiré', 'jai oublier mon mot de pass', 'pasword rules', 'heures douverture de la ramq'];
+    const remembered = [];
+    for (const text of [...texts, ...texts]) remembered.push(await router.classify(text, 'fr'));
+    // Put NLP.js's own correction back on each language's spell check (the memo wraps it as an own property).
+    const nlus = Object.values((router as unknown as { nlp: { nluManager: { domainManagers: Record<string, { domains: { master_domain: { spellCheck: object } } }> } } }).nlp.nluManager.domainManagers);
+    expect(nlus).toHaveLength(2);
+    for (const nlu of nlus) expect(Object.prototype.hasOwnProperty.call(nlu.domains.master_domain.spellCheck, 'checkToken')).toBe(true);
+    for (const manager of nlus) delete (manager.domains.master_domain.spellCheck as { checkToken?: unknown }).checkToken;
+    for (const nlu of nlus) expect(Object.prototype.hasOwnProperty.call(nlu.domains.master_domain.spellCheck, 'checkToken')).toBe(false);
+    const plain = [];
+    for (const text of [...texts, ...texts]) plain.push(await router.classify(text, 'fr'));
+    expect(remembered).toEqual(plain);
+    expect(remembered.map((d) => d.route)).toContain('access.request');
+  });
+});
+
