@@ -3,6 +3,8 @@ import {
   ActivityHandler,
   MessageFactory,
   TurnContext,
+  type Activity,
+  type Attachment,
   type ConversationState,
   type InvokeResponse,
   type StatePropertyAccessor,
@@ -105,6 +107,21 @@ export const ACTION_EXECUTE_ACK: InvokeResponse = {
   body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: '' },
 };
 
+/**
+ * Puts the welcome card in the first message among `activities` (a turn's outgoing batch, as `onSendActivities` sees
+ * it): at the head of its cards when it shows cards only, in a list ('joined'); else the welcome must go as its own
+ * message just before it ('before'). 'no message' when the batch holds none (typing, invoke response).
+ */
+export function joinWelcome(activities: Partial<Activity>[], welcome: Attachment): 'joined' | 'before' | 'no message' {
+  const first = activities.find((a) => (a.type ?? 'message') === 'message');
+  if (!first) return 'no message';
+  const cards = first.attachments ?? [];
+  if (first.text || first.speak || cards.length === 0 || (first.attachmentLayout ?? 'list') !== 'list') return 'before';
+  first.attachments = [welcome, ...cards];
+  first.attachmentLayout = 'list';
+  return 'joined';
+}
+
 /** The Teams activity handler: welcome, language, and dispatch of messages and card actions. */
 export class HelpdeskBot extends ActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
@@ -201,10 +218,38 @@ export class HelpdeskBot extends ActivityHandler {
   }
 
   private async welcome(scope: TurnScope): Promise<void> {
+    await scope.context.sendActivity(MessageFactory.attachment(await this.markWelcomed(scope)));
+  }
+
+  /**
+   * Welcomes with the first reply of the turn `handle` runs: one message, the welcome card above the reply's cards
+   * (see {@link joinWelcome}), rather than two messages, each its own post to Teams.
+   */
+  private async welcomeWithFirstReply(scope: TurnScope, handle: () => Promise<void>): Promise<void> {
+    const card = await this.markWelcomed(scope);
+    let pending = true;
+    scope.context.onSendActivities(async (context, activities, sendNow) => {
+      if (pending) {
+        const joined = joinWelcome(activities, card);
+        if (joined !== 'no message') pending = false;
+        if (joined === 'before') await context.sendActivity(MessageFactory.attachment(card));
+      }
+      return sendNow();
+    });
+    await handle();
+    if (pending) {
+      // The turn sent no message (e.g. only an invoke response): the welcome goes alone.
+      pending = false;
+      await scope.context.sendActivity(MessageFactory.attachment(card));
+    }
+  }
+
+  /** Records the welcome in the conversation (and the conversation's reference, for later notices); returns the card. */
+  private async markWelcomed(scope: TurnScope): Promise<Attachment> {
     const flags = await this.flags.get(scope.context, {});
     flags.welcomed = true;
     await this.rememberConversation(scope.context);
-    await scope.context.sendActivity(MessageFactory.attachment(cardAttachment(welcomeCard(scope.t, randomUUID()))));
+    return cardAttachment(welcomeCard(scope.t, randomUUID()));
   }
 
   /**
@@ -242,9 +287,10 @@ export class HelpdeskBot extends ActivityHandler {
     }
 
     if (!flags.welcomed) {
-      // Web Chat and some Teams clients send no membersAdded: the first message gets the welcome.
-      await this.welcome(scope);
-      if (input.kind === 'none' || (input.kind === 'text' && isGreeting(input.text))) return;
+      // Web Chat and some Teams clients send no membersAdded: the first message gets the welcome, alone when it only
+      // greets, else with the answer.
+      if (input.kind === 'none' || (input.kind === 'text' && isGreeting(input.text))) return this.welcome(scope);
+      return this.welcomeWithFirstReply(scope, () => this.router.handle(context, input));
     }
 
     await this.router.handle(context, input);

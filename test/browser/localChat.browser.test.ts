@@ -36,6 +36,27 @@ run('local chat page in Chromium', () => {
     await context.close();
   }, 120_000);
 
+  test('when a newcomer\'s first message asks for access, then the welcome and the triage card show in one message, and the triage card works', async () => {
+    const context = await loopbackOnlyContext(browser);
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${app.port}/`);
+    const input = page.locator('[data-id="webchat-sendbox-input"]');
+    await input.waitFor({ timeout: 30_000 });
+    await input.fill('je veux accéder au registre des DMA');
+    await input.press('Enter');
+    await page.getByText('assistant d’accès au Registre provincial des DMA', { exact: false }).waitFor({ timeout: 30_000 });
+    await page.getByText('Pour moi-même (médecin)').last().waitFor({ timeout: 30_000 });
+    // The welcome's menu above, the triage below: two cards, the triage last.
+    await expect_count(page.locator('.ac-adaptiveCard'), 2);
+    await expect_count(page.locator('.ac-adaptiveCard').first().locator('button.ac-pushButton', { hasText: 'Demander un accès' }), 1);
+    if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/first-message-welcome.png`, fullPage: true });
+    await page.getByText('Pour moi-même (médecin)').last().click();
+    await page.getByText('Oui, elle a déjà un code d’utilisateur RAMQ').last().click();
+    await page.locator('button.ac-pushButton', { hasText: 'Continuer' }).last().click();
+    await expect_count(page.locator('.ac-adaptiveCard').last().locator('input.ac-textInput'), 5);
+    await context.close();
+  }, 150_000);
+
   test('when a physician completes an access intake in the page, then the reference is shown', async () => {
     const context = await loopbackOnlyContext(browser);
     const page = await context.newPage();

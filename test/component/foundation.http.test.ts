@@ -42,6 +42,37 @@ describe(`Foundation over HTTP (${mainProvider()})`, () => {
     expect(call.path).toMatch(/\/v3\/conversations\/.+\/activities\/.+/);
   });
 
+  test('when the first message asks for something, then one message carries the welcome above the answer (one post to Teams)', async () => {
+    const user = new TeamsUser(connector.url);
+    const before = connector.calls.length;
+    const res = await postActivity(app!.port, user.message('je veux accéder au registre des DMA'));
+    expect(res.status).toBe(200);
+    const replies = connector.sentTo(user.conversationId);
+    expect(replies).toHaveLength(1);
+    expect(connector.calls.slice(before).filter((c) => c.conversationId === user.conversationId && c.method === 'POST')).toHaveLength(1);
+    expect(replies[0].attachmentLayout).toBe('list');
+    const [welcome, triage] = replies[0].attachments.map((a: any) => a.content);
+    expect(replies[0].attachments).toHaveLength(2);
+    expect(welcome.actions.map((a: any) => a.data.verb)).toEqual(['menu.access', 'menu.withdraw', 'menu.status', 'menu.help', 'menu.agent']);
+    expect(JSON.stringify(triage)).toContain('"intake.triage"');
+    // The next message is answered without a welcome.
+    await postActivity(app!.port, user.message('annuler'));
+    const next = connector.sentTo(user.conversationId).slice(1);
+    expect(next).toHaveLength(1);
+    expect(next[0].attachments ?? []).toEqual([]);
+  });
+
+  test('when the first message is answered with text, then the welcome card comes first as its own message', async () => {
+    const user = new TeamsUser(connector.url);
+    await postActivity(app!.port, user.message('annuler'));
+    const replies = connector.sentTo(user.conversationId);
+    expect(replies).toHaveLength(2);
+    expect(replies[0].attachments[0].content.actions.map((a: any) => a.data.verb)).toContain('menu.access');
+    expect(replies[0].text ?? '').toBe('');
+    expect(replies[1].text).toMatch(/rien en cours à annuler/);
+    expect(replies[1].attachments ?? []).toEqual([]);
+  });
+
   test('when a conversation starts, then its reference is stored with its first state (ids only, no display name)', async () => {
     const user = new TeamsUser(connector.url);
     await postActivity(app!.port, user.message('Bonjour'));

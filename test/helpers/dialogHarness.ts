@@ -68,10 +68,10 @@ export class DialogHarness {
   }
 }
 
-/** The last card of a turn's replies. */
+/** The last card of a turn's replies (a message may show several, e.g. the welcome above the first answer). */
 export function lastCard(replies: Partial<Activity>[]): any {
-  const withCards = replies.filter((r) => (r.attachments ?? []).length > 0);
-  return withCards.length ? withCards[withCards.length - 1].attachments![0].content : undefined;
+  const cards = replies.flatMap((r) => r.attachments ?? []);
+  return cards.length ? cards[cards.length - 1].content : undefined;
 }
 
 /** Every input id of a card. */
