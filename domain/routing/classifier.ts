@@ -88,7 +88,7 @@ export function foldText(text: string, lang: Lang): string {
 const CACHE_RESET_EVERY = 5000;
 
 /** Spell-check corrections remembered per language before the memo starts again (a word and its correction each). */
-export const SPELL_MEMO_LIMIT = 20_000;
+export const SPELL_MEMO_LIMIT = 5_000;
 
 /**
  * Remembers the spell check's correction of each token: NLP.js compares an unknown token with every vocabulary word of
