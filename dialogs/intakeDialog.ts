@@ -10,7 +10,7 @@ import { withdrawalFormCard } from '../cards/withdrawalForm';
 import { validateIntake, validateTriage, validateWithdrawal, type FieldErrors, type RawValues } from '../domain/intake/fields';
 import type { AccessKind, AccessRole, RequestKind, RequesterRole } from '../domain/intake/kinds';
 import { AUDIT_ACTIONS } from '../domain/privacy/auditLog';
-import type { DialogServices } from './services';
+import type { DialogServices, RequesterProfile } from './services';
 import { readTurnInput } from './turnInput';
 import { turnScope } from './turnScope';
 
@@ -37,6 +37,11 @@ export interface IntakeState {
   errors?: FieldErrors;
   /** The requester's own email (Teams profile), to check a manager does not give their own address for the professional. */
   requesterEmail?: string;
+  /**
+   * The requester's Teams profile, looked up while the triage card went out; used (and dropped) at triage. Absent when
+   * that lookup found nothing: triage looks up again.
+   */
+  teamsProfile?: Pick<RequesterProfile, 'givenName' | 'surname' | 'email'>;
   /** Id of the card instance currently expected; the summary's id is the filing's idempotency key. */
   cardId: string;
 }
@@ -68,7 +73,14 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
         ? { mode, stage: 'form', kind: 'withdrawal', role: 'supervisor', values: {}, cardId: randomUUID() }
         : { mode, stage: 'triage', values: {}, cardId: randomUUID() };
     dc.activeDialog!.state = state;
-    await this.show(dc.context, state);
+    if (mode === 'withdrawal') {
+      await this.show(dc.context, state);
+      return Dialog.EndOfTurn;
+    }
+    // Triage leads to the form, which starts from the requester's Teams profile: look it up now, while the triage card
+    // goes out, rather than between the triage and the form, where the requester would wait for it.
+    const [, profile] = await Promise.all([this.show(dc.context, state), this.services.profileOf(dc.context)]);
+    if (profile) state.teamsProfile = { givenName: profile.givenName, surname: profile.surname, email: profile.email };
     return Dialog.EndOfTurn;
   }
 
@@ -93,7 +105,8 @@ export class IntakeDialog extends Dialog<IntakeOptions> {
         state.role = triage.values.requesterRole;
         state.stage = 'form';
         state.errors = undefined;
-        const profile = await this.services.profileOf(dc.context);
+        const profile = state.teamsProfile ?? (await this.services.profileOf(dc.context));
+        delete state.teamsProfile;
         state.requesterEmail = profile?.email?.toLowerCase();
         if (state.role === 'physician' && profile && !state.values.lastName && !state.values.firstName && !state.values.email) {
           // A physician asks for themself: start from the Teams profile (editable).

@@ -56,6 +56,45 @@ describe(`access intake over HTTP through the fake Bot Connector (${mainProvider
     expect(count).toBe(1);
   });
 
+  /** Teams profile look-ups (getMember) the bot made for a user so far. */
+  const memberLookups = (user: TeamsUser) => connector.calls.filter((c) => c.method === 'GET' && c.path.includes(`/members/${encodeURIComponent(user.userId)}`)).length;
+
+  test('when an intake starts, then the Teams profile is looked up with the triage card, and the triage answer waits for no lookup', async () => {
+    const user = new TeamsUser(connector.url);
+    let replies = await send(user, user.message('je veux accéder au registre des DMA'));
+    expect(memberLookups(user)).toBe(1);
+    replies = await send(user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'yes' }));
+    expect(memberLookups(user)).toBe(1);
+    expect(inputValues(lastCard(replies))).toMatchObject({ lastName: 'User', firstName: 'Test', email: 'test.user@example.org' });
+    // Used at triage, then dropped from the conversation state.
+    const state = await app.db.prisma.botStateItem.findMany({ where: { key: { contains: user.conversationId } } });
+    expect(state.map((row) => row.data).join('')).not.toContain('teamsProfile');
+  });
+
+  test('when the lookup at the start finds nothing (Teams refused), then triage looks up again and the form is still prefilled', async () => {
+    const user = new TeamsUser(connector.url);
+    connector.failNext((c) => c.method === 'GET' && c.path.includes(`/members/${encodeURIComponent(user.userId)}`), 403);
+    let replies = await send(user, user.message('je veux accéder au registre des DMA'));
+    expect(memberLookups(user)).toBe(1);
+    replies = await send(user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'yes' }));
+    expect(memberLookups(user)).toBe(2);
+    expect(inputValues(lastCard(replies))).toMatchObject({ lastName: 'User', firstName: 'Test', email: 'test.user@example.org' });
+  });
+
+  test('when a manager asks for a professional, then the form starts empty and the manager\'s own address is still refused', async () => {
+    const user = new TeamsUser(connector.url);
+    let replies = await send(user, user.message('je veux accéder au registre des DMA'));
+    replies = await send(user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'manager', hasRamqCode: 'yes' }));
+    expect(memberLookups(user)).toBe(1);
+    const form = lastCard(replies);
+    expect(inputValues(form)).not.toMatchObject({ email: 'test.user@example.org' });
+    replies = await send(user, user.submit({ ...inputValues(form), ...actionData(form, 'intake.submit'), lastName: 'Roy', firstName: 'Anne', practiceLocation: 'CHU de Québec', ramqUserCode: 'aroy0001', email: 'test.user@example.org' }));
+    // The form comes back with the reason, and the summary is not shown.
+    expect(visibleText(replies)).toContain('votre propre adresse');
+    expect(JSON.stringify(lastCard(replies))).toContain('"intake.submit"');
+    expect(JSON.stringify(lastCard(replies))).not.toContain('"intake.confirm"');
+  });
+
   test('when « Mes demandes » is asked, then the requester sees their requests and can cancel one still submitted', async () => {
     const user = new TeamsUser(connector.url);
     await send(user, user.message('Bonjour'));
