@@ -23,27 +23,27 @@ run('local chat page in Chromium', () => {
     await database?.drop();
   });
 
-  test('when a newcomer opens the page and types « Bonjour », then the bot answers with its French welcome and menu', async () => {
+  /** Opens the local chat page in a fresh browser context and sends `text` as the user's first message. */
+  async function openAndSay(text: string) {
     const context = await loopbackOnlyContext(browser);
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${app.port}/`);
     const input = page.locator('[data-id="webchat-sendbox-input"]');
     await input.waitFor({ timeout: 30_000 });
-    await input.fill('Bonjour');
+    await input.fill(text);
     await input.press('Enter');
+    return { context, page };
+  }
+
+  test('when a newcomer opens the page and types « Bonjour », then the bot answers with its French welcome and menu', async () => {
+    const { context, page } = await openAndSay('Bonjour');
     await page.getByText('assistant d’accès au Registre provincial des DMA', { exact: false }).waitFor({ timeout: 30_000 });
     await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).waitFor({ timeout: 30_000 });
     await context.close();
   }, 120_000);
 
   test('when a newcomer\'s first message asks for access, then the welcome and the triage card show in one message, and the triage card works', async () => {
-    const context = await loopbackOnlyContext(browser);
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${app.port}/`);
-    const input = page.locator('[data-id="webchat-sendbox-input"]');
-    await input.waitFor({ timeout: 30_000 });
-    await input.fill('je veux accéder au registre des DMA');
-    await input.press('Enter');
+    const { context, page } = await openAndSay('je veux accéder au registre des DMA');
     await page.getByText('assistant d’accès au Registre provincial des DMA', { exact: false }).waitFor({ timeout: 30_000 });
     await page.getByText('Pour moi-même (médecin)').last().waitFor({ timeout: 30_000 });
     // The welcome's menu above, the triage below: two cards, the triage last.
@@ -58,13 +58,7 @@ run('local chat page in Chromium', () => {
   }, 150_000);
 
   test('when a physician completes an access intake in the page, then the reference is shown', async () => {
-    const context = await loopbackOnlyContext(browser);
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${app.port}/`);
-    const input = page.locator('[data-id="webchat-sendbox-input"]');
-    await input.waitFor({ timeout: 30_000 });
-    await input.fill('Bonjour');
-    await input.press('Enter');
+    const { context, page } = await openAndSay('Bonjour');
     await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).click();
 
     // Triage: two expanded choice sets, then « Continuer ».
