@@ -227,12 +227,13 @@ export class HelpdeskBot extends ActivityHandler {
    */
   private async welcomeWithFirstReply(scope: TurnScope, handle: () => Promise<void>): Promise<void> {
     const card = await this.markWelcomed(scope);
+    const alone = () => scope.context.sendActivity(MessageFactory.attachment(card));
     let pending = true;
-    scope.context.onSendActivities(async (context, activities, sendNow) => {
+    scope.context.onSendActivities(async (_context, activities, sendNow) => {
       if (pending) {
         const joined = joinWelcome(activities, card);
         if (joined !== 'no message') pending = false;
-        if (joined === 'before') await context.sendActivity(MessageFactory.attachment(card));
+        if (joined === 'before') await alone();
       }
       return sendNow();
     });
@@ -240,7 +241,7 @@ export class HelpdeskBot extends ActivityHandler {
     if (pending) {
       // The turn sent no message (e.g. only an invoke response): the welcome goes alone.
       pending = false;
-      await scope.context.sendActivity(MessageFactory.attachment(card));
+      await alone();
     }
   }
 
