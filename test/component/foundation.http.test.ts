@@ -5,6 +5,9 @@ import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
 import type { RunningApp } from '../../bot/app';
 import { ConversationRefRepository } from '../../data/conversationRefRepository';
 
+/** The welcome card's menu, as its actions' verbs in display order. */
+const WELCOME_MENU = ['menu.access', 'menu.withdraw', 'menu.status', 'menu.help', 'menu.agent'];
+
 describe(`Foundation over HTTP (${mainProvider()})`, () => {
   let connector: FakeConnector;
   let database: TestDatabaseUrl;
@@ -36,7 +39,7 @@ describe(`Foundation over HTTP (${mainProvider()})`, () => {
     const card = replies[0].attachments[0];
     expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(visibleText(replies)).toContain('Registre provincial des DMA');
-    expect(card.content.actions.map((a: any) => a.data.verb)).toEqual(['menu.access', 'menu.withdraw', 'menu.status', 'menu.help', 'menu.agent']);
+    expect(card.content.actions.map((a: any) => a.data.verb)).toEqual(WELCOME_MENU);
     // The reply is addressed back to the incoming activity, as the Bot Connector expects.
     const call = connector.calls.find((c) => c.conversationId === user.conversationId)!;
     expect(call.path).toMatch(/\/v3\/conversations\/.+\/activities\/.+/);
@@ -53,7 +56,7 @@ describe(`Foundation over HTTP (${mainProvider()})`, () => {
     expect(replies[0].attachmentLayout).toBe('list');
     const [welcome, triage] = replies[0].attachments.map((a: any) => a.content);
     expect(replies[0].attachments).toHaveLength(2);
-    expect(welcome.actions.map((a: any) => a.data.verb)).toEqual(['menu.access', 'menu.withdraw', 'menu.status', 'menu.help', 'menu.agent']);
+    expect(welcome.actions.map((a: any) => a.data.verb)).toEqual(WELCOME_MENU);
     expect(JSON.stringify(triage)).toContain('"intake.triage"');
     // The next message is answered without a welcome.
     await postActivity(app!.port, user.message('annuler'));

@@ -2,7 +2,7 @@ import type { RunningApp } from '../../bot/app';
 import { startTestBot } from '../helpers/bot';
 import { createTestDatabaseUrl, mainProvider, type TestDatabaseUrl } from '../helpers/database';
 import { actionData, inputValues, lastCard } from '../helpers/dialogHarness';
-import { FakeConnector } from '../helpers/fakeConnector';
+import { FakeConnector, type ConnectorCall } from '../helpers/fakeConnector';
 import { postActivity, TeamsUser, visibleText } from '../helpers/teams';
 
 describe(`access intake over HTTP through the fake Bot Connector (${mainProvider()})`, () => {
@@ -56,8 +56,10 @@ describe(`access intake over HTTP through the fake Bot Connector (${mainProvider
     expect(count).toBe(1);
   });
 
-  /** Teams profile look-ups (getMember) the bot made for a user so far. */
-  const memberLookups = (user: TeamsUser) => connector.calls.filter((c) => c.method === 'GET' && c.path.includes(`/members/${encodeURIComponent(user.userId)}`)).length;
+  /** Whether a connector call is a Teams profile lookup (getMember) of this user. */
+  const isMemberLookupOf = (user: TeamsUser) => (c: ConnectorCall) => c.method === 'GET' && c.path.includes(`/members/${encodeURIComponent(user.userId)}`);
+  /** Teams profile lookups the bot made for a user so far. */
+  const memberLookups = (user: TeamsUser) => connector.calls.filter(isMemberLookupOf(user)).length;
 
   test('when an intake starts, then the Teams profile is looked up with the triage card, and the triage answer waits for no lookup', async () => {
     const user = new TeamsUser(connector.url);
@@ -73,7 +75,7 @@ describe(`access intake over HTTP through the fake Bot Connector (${mainProvider
 
   test('when the lookup at the start finds nothing (Teams refused), then triage looks up again and the form is still prefilled', async () => {
     const user = new TeamsUser(connector.url);
-    connector.failNext((c) => c.method === 'GET' && c.path.includes(`/members/${encodeURIComponent(user.userId)}`), 403);
+    connector.failNext(isMemberLookupOf(user), 403);
     let replies = await send(user, user.message('je veux accéder au registre des DMA'));
     expect(memberLookups(user)).toBe(1);
     replies = await send(user, user.submit({ ...actionData(lastCard(replies), 'intake.triage'), requesterRole: 'physician', hasRamqCode: 'yes' }));
