@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import type { Next, Request, Response } from 'restify';
+import type { Next, Request, Response } from './restify';
 
 /** restify's own errors (its dependency), so that the server's `restifyError` handler and status codes see the same classes. */
 const errors = require(require.resolve('restify-errors', { paths: [require.resolve('restify')] })) as {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import restify, { type Request, type Response, type Server } from 'restify';
+import restify, { type Request, type Response, type Server, type plugins } from './restify';
 import type { TurnContext } from 'botbuilder';
 import type { ActivityAnswer, HelpdeskAdapter } from './adapter';
 import { isActivityShaped } from './activityShape';
@@ -61,7 +61,7 @@ export function createServer(deps: ServerDeps): Server {
   });
 
   // Our reader (restify's, without its deprecated `new Buffer(0)`), then restify's JSON parser alone.
-  const parseJson = restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true } as restify.plugins.JsonBodyParserOptions);
+  const parseJson = restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true } as plugins.JsonBodyParserOptions);
   const readBody = bodyReader({ maxBodySize: deps.bodyLimitBytes });
 
   server.post('/api/messages', readBody, parseJson, async (req: Request, res: Response) => {

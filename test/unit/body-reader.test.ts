@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import restify, { type Request, type Response, type Server } from 'restify';
+import restify, { type Request, type Response, type Server, type plugins } from '../../bot/restify';
 import { bodyReader } from '../../bot/bodyReader';
 
 const LIMIT = 2000;
@@ -20,7 +20,7 @@ async function start(kind: 'stock' | 'ours'): Promise<{ server: Server; port: nu
   const chain =
     kind === 'stock'
       ? [restify.plugins.bodyReader({ maxBodySize: LIMIT }), restify.plugins.jsonBodyParser({ mapParams: false })]
-      : [bodyReader({ maxBodySize: LIMIT }), restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true } as restify.plugins.JsonBodyParserOptions)];
+      : [bodyReader({ maxBodySize: LIMIT }), restify.plugins.jsonBodyParser({ mapParams: false, bodyReader: true } as plugins.JsonBodyParserOptions)];
   server.post('/x', ...(chain as never[]), async (req: Request, res: Response) => {
     res.send(200, describeBody(req));
   });
