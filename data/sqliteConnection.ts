@@ -1,5 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { performance } from 'node:perf_hooks';
+import { BackgroundCheckpointer, type CheckpointerStats } from './sqliteCheckpointer';
 import { sqlDate, type SqlRunner, type SqlValue } from './sql';
 
 type DriverAdapterFactory = PrismaBetterSqlite3;
@@ -39,6 +41,43 @@ const RUNS_ALONE = /^\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE|VACUUM|PRAG
 
 /** How long a statement or a transaction waits for the connection before giving up, by default. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 10_000;
+
+/**
+ * WAL pages after which a commit checkpoints on the connection itself (SQLite's automatic checkpoint): the checkpoint
+ * runs inside that COMMIT, on the event loop, and costs mostly its two fsyncs; pages rewritten many times (bot state,
+ * indexes) are copied once per checkpoint. Bench, 20 s at saturation: 87 checkpoints blocking 1255 ms in all at
+ * 1000 pages; 19 blocking 641 ms at 4000 (10000: 8 blocking 683 ms, 85 ms each).
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+/**
+ * The same while the checkpoint thread runs: a backstop. The thread's passive checkpoints copy the frames as they
+ * come, but while commits keep coming it never finds the WAL fully copied, which is when the next writer starts it
+ * over; the connection's own checkpoint at this size finds little left to copy, lets the WAL start over, and keeps it
+ * bounded (64 MB) should the thread fall behind.
+ */
+export const WAL_BACKSTOP_PAGES = 16000;
+
+/** Options of the background checkpoint (see {@link SqliteConnection}). */
+export interface BackgroundCheckpointOptions {
+  /** A COMMIT that blocked at least this long (ms) ran a checkpoint: the thread starts. */
+  stallMs?: number;
+  /** Milliseconds between the thread's passes. */
+  intervalMs?: number;
+  /** Every this many ms while the thread runs, the commits since the last check are counted… */
+  quietCheckMs?: number;
+  /** …and fewer than this many stop it (writes are rare again; the connection checkpoints by itself as before). */
+  quietCommits?: number;
+  /** The better-sqlite3 module the thread loads (tests). */
+  driver?: string;
+}
+
+const BACKGROUND_CHECKPOINT_DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver'>> = {
+  stallMs: 8,
+  intervalMs: 200,
+  quietCheckMs: 10_000,
+  quietCommits: 50,
+};
 
 /** Thrown when the connection stayed held (by a transaction) longer than a waiter would wait. */
 export class ConnectionWaitTimeout extends Error {
@@ -205,6 +244,13 @@ function withPreparedStatementCache(db: BetterSqlite3.Database): BetterSqlite3.D
  * caller still gets exactly the outcome it would have had alone. A batch of one runs alone, without BEGIN/COMMIT. A batch runs synchronously, when no transaction holds the gate (else it waits
  * its turn like any statement outside a transaction, and times out like one): nothing can start between its BEGIN and
  * its COMMIT. Prisma's queries outside a transaction are not queued: they run at once when the gate is free.
+ *
+ * Checkpoints: SQLite copies the WAL back into the database file in the COMMIT that crosses
+ * {@link WAL_AUTOCHECKPOINT_PAGES}, on the event loop (~20–35 ms at saturation, every ~0.5 s: every turn in flight
+ * waits). When a COMMIT blocks that long (`stallMs`), a {@link BackgroundCheckpointer} thread starts and checkpoints
+ * every `intervalMs` on a connection of its own, and this connection's own checkpoint backs off to
+ * {@link WAL_BACKSTOP_PAGES}; once fewer than `quietCommits` commits come in `quietCheckMs`, the thread ends (it costs
+ * ~10 MiB) and this connection checkpoints by itself again. A thread that fails leaves it that way for good.
  */
 export class SqliteConnection {
   readonly gate = new ConnectionGate();
@@ -218,6 +264,14 @@ export class SqliteConnection {
   /** Batches waiting for a transaction to release the gate (rejected if the connection closes first). */
   private readonly waitingBatches = new Set<Queued[]>();
   private readonly counts = { batches: 0, batchedStatements: 0, alone: 0, fallbacks: 0 };
+  /** Checkpoints off the event loop under sustained writes (file databases; undefined when turned off). */
+  private readonly checkpointer?: BackgroundCheckpointer;
+  private readonly checkpointOptions: Required<Omit<BackgroundCheckpointOptions, 'driver'>>;
+  /** The thread failed once: the connection checkpoints by itself from then on. */
+  private checkpointerFailed = false;
+  /** Commits since the last quiet check, and that check's timer (while the thread runs). */
+  private commitsSinceCheck = 0;
+  private quietTimer?: NodeJS.Timeout;
 
   /**
    * @param options.waitTimeoutMs how long a statement outside a transaction, or a runner transaction, waits for the
@@ -225,13 +279,35 @@ export class SqliteConnection {
    * were issued from inside that very transaction). Prisma's transactions have their own limits (maxWait, timeout).
    * @param options.maxBatch at most this many runner statements committed together (1: every statement alone, as
    * without group commit).
+   * @param options.backgroundCheckpoint when to checkpoint off the event loop (see the class); `false`: never, the
+   * connection always checkpoints by itself.
    */
   constructor(
     private readonly url: string,
-    options: { waitTimeoutMs?: number; maxBatch?: number } = {},
+    options: { waitTimeoutMs?: number; maxBatch?: number; backgroundCheckpoint?: BackgroundCheckpointOptions | false } = {},
   ) {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+    const checkpoint = options.backgroundCheckpoint;
+    this.checkpointOptions = { ...BACKGROUND_CHECKPOINT_DEFAULTS, ...(checkpoint || {}) };
+    const file = databaseFile(url);
+    if (checkpoint !== false && file) {
+      this.checkpointer = new BackgroundCheckpointer(file, {
+        intervalMs: this.checkpointOptions.intervalMs,
+        driver: checkpoint?.driver,
+        onFailed: () => {
+          // The connection goes back to checkpointing by itself, for good.
+          this.checkpointerFailed = true;
+          this.stopQuietChecks();
+          this.setAutocheckpoint(WAL_AUTOCHECKPOINT_PAGES);
+        },
+      });
+    }
+  }
+
+  /** What the checkpoint thread did so far (undefined when the connection has none: in memory, or turned off). */
+  get checkpointStats(): CheckpointerStats | undefined {
+    return this.checkpointer?.counts;
   }
 
   /**
@@ -350,10 +426,58 @@ export class SqliteConnection {
   /** One statement in autocommit: its caller gets its outcome now. */
   private runAlone(q: Queued): void {
     this.counts.alone++;
+    // Counted as activity, not timed: a lone statement may be a long read, which is no checkpoint.
+    this.commitsSinceCheck++;
     try {
       q.resolve(q.run());
     } catch (err) {
       q.reject(err);
+    }
+  }
+
+  /**
+   * Runs what commits (a COMMIT, or a statement in autocommit), timed: one that blocked for `stallMs` or more ran
+   * SQLite's automatic checkpoint on the event loop, which starts the checkpoint thread.
+   */
+  private commit<T>(run: () => T): T {
+    this.commitsSinceCheck++;
+    if (!this.checkpointer || this.checkpointer.running || this.checkpointerFailed) return run();
+    const started = performance.now();
+    const result = run();
+    if (performance.now() - started >= this.checkpointOptions.stallMs) this.startCheckpointer();
+    return result;
+  }
+
+  /** Starts the checkpoint thread and the connection's own checkpoints back off to the backstop. */
+  private startCheckpointer(): void {
+    if (!this.checkpointer || this.checkpointer.running || this.checkpointerFailed || !this.db?.open) return;
+    this.checkpointer.start();
+    this.setAutocheckpoint(WAL_BACKSTOP_PAGES);
+    this.commitsSinceCheck = 0;
+    this.quietTimer = setInterval(() => {
+      if (this.commitsSinceCheck >= this.checkpointOptions.quietCommits) {
+        this.commitsSinceCheck = 0;
+        return;
+      }
+      // Writes are rare again: the thread ends, and the connection checkpoints by itself as before.
+      this.stopQuietChecks();
+      this.setAutocheckpoint(WAL_AUTOCHECKPOINT_PAGES);
+      void this.checkpointer?.stop();
+    }, this.checkpointOptions.quietCheckMs);
+    this.quietTimer.unref();
+  }
+
+  private stopQuietChecks(): void {
+    if (this.quietTimer) clearInterval(this.quietTimer);
+    this.quietTimer = undefined;
+  }
+
+  /** Sets SQLite's automatic checkpoint on the connection (between statements: better-sqlite3 is synchronous). */
+  private setAutocheckpoint(pages: number): void {
+    try {
+      if (this.db?.open) this.db.pragma(`wal_autocheckpoint = ${pages}`);
+    } catch {
+      // A connection closing meanwhile: nothing to set.
     }
   }
 
@@ -378,7 +502,7 @@ export class SqliteConnection {
           outcomes.push({ ok: false, value: err });
         }
       }
-      this.statement('COMMIT').run();
+      this.commit(() => this.statement('COMMIT').run());
       committed = true;
     } catch {
       // BEGIN, COMMIT or a statement that ended the transaction failed: the callers get their own outcomes below.
@@ -472,7 +596,7 @@ export class SqliteConnection {
       }
       open = false;
       try {
-        this.execute('COMMIT', []);
+        this.commit(() => this.execute('COMMIT', []));
       } catch (err) {
         this.rollbackQuietly();
         throw err;
@@ -503,11 +627,9 @@ export class SqliteConnection {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
-    // Checkpoint when the WAL reaches 4000 pages (16 MB) instead of 1000: a checkpoint runs inside the COMMIT that
-    // crosses the mark, on the event loop, and costs mostly its two fsyncs; pages rewritten many times (bot state,
-    // indexes) are copied once per checkpoint. Bench, 20 s at saturation: 87 checkpoints blocking 1255 ms in all at
-    // 1000 pages; 19 blocking 641 ms at 4000 (10000: 8 blocking 683 ms, 85 ms each).
-    db.pragma('wal_autocheckpoint = 4000');
+    // Checkpoint at 4000 WAL pages (16 MB) instead of SQLite's 1000 (see WAL_AUTOCHECKPOINT_PAGES), or at the
+    // backstop while the checkpoint thread runs.
+    db.pragma(`wal_autocheckpoint = ${this.checkpointer?.running ? WAL_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma(`cache_size = ${PAGE_CACHE_SIZE}`);
     this.statements.clear();
     this.db = db;
@@ -549,8 +671,10 @@ export class SqliteConnection {
       get: (target, prop) => {
         if (prop === 'startTransaction') return startTransaction;
         if (prop === 'dispose') {
-          return () => {
+          return async () => {
             this.flushBeforeClose();
+            this.stopQuietChecks();
+            await this.checkpointer?.stop();
             return adapter.dispose();
           };
         }
@@ -564,4 +688,11 @@ export class SqliteConnection {
       },
     });
   }
+}
+
+/** The database file of a `file:` URL, or undefined for an in-memory database. */
+function databaseFile(url: string): string | undefined {
+  const file = (url.startsWith('file:') ? url.slice('file:'.length) : url).split('?')[0]!;
+  if (!file || file === ':memory:' || file.startsWith(':memory:')) return undefined;
+  return file;
 }
