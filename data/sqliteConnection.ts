@@ -448,10 +448,19 @@ export class SqliteConnection {
     return result;
   }
 
-  /** Starts the checkpoint thread and the connection's own checkpoints back off to the backstop. */
+  /**
+   * Starts the checkpoint thread and the connection's own checkpoints back off to the backstop.
+   * @remarks Called after a COMMIT succeeded: it must not throw, or that commit's callers would be told it failed
+   * (and a batch would run again). A thread that cannot start leaves the connection checkpointing by itself.
+   */
   private startCheckpointer(): void {
     if (!this.checkpointer || this.checkpointer.running || this.checkpointerFailed || !this.db?.open) return;
-    this.checkpointer.start();
+    try {
+      this.checkpointer.start();
+    } catch {
+      this.checkpointerFailed = true;
+      return;
+    }
     this.setAutocheckpoint(WAL_BACKSTOP_PAGES);
     this.commitsSinceCheck = 0;
     this.quietTimer = setInterval(() => {

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteConnection, WAL_AUTOCHECKPOINT_PAGES, WAL_BACKSTOP_PAGES } from '../../data/sqliteConnection';
+import { BackgroundCheckpointer } from '../../data/sqliteCheckpointer';
 import type { SqlRunner } from '../../data/sql';
 import { createTestDatabase } from '../helpers/database';
 import { tick } from '../helpers/async';
@@ -103,6 +104,31 @@ describe('SQLite checkpoints off the event loop (a worker thread, under sustaine
     expect(connection.checkpointStats).toMatchObject({ running: false, starts: 1, failures: 1 });
     expect(await sql.query('SELECT count(*) AS n FROM "reference_counters" WHERE "year" BETWEEN 40000 AND 40149')).toEqual([{ n: 150 }]);
     await adapter.dispose();
+  });
+
+  test('when the thread cannot even be created, then the commit that stalled still succeeds once for its callers', async () => {
+    const start = jest.spyOn(BackgroundCheckpointer.prototype, 'start').mockImplementation(() => {
+      throw new Error('no threads here');
+    });
+    try {
+      const { connection, sql, adapter } = await open({ backgroundCheckpoint: { stallMs: 0 } });
+      // One group commit (three statements), then a runner transaction: both stall (stallMs 0) after their COMMIT.
+      expect(await Promise.all([sql.execute(INSERT, [45_000, 1]), sql.execute(INSERT, [45_001, 1]), sql.execute(INSERT, [45_002, 1])])).toEqual([1, 1, 1]);
+      expect(await sql.transaction(async (tx) => tx.execute(INSERT, [45_003, 1]))).toBe(1);
+      expect(await sql.query('SELECT "year" FROM "reference_counters" WHERE "year" BETWEEN 45000 AND 45003 ORDER BY "year"')).toEqual([
+        { year: 45_000 },
+        { year: 45_001 },
+        { year: 45_002 },
+        { year: 45_003 },
+      ]);
+      expect(start).toHaveBeenCalledTimes(1); // tried once, then the connection checkpoints by itself for good
+      expect(connection.checkpointStats).toMatchObject({ running: false });
+      expect(connection.groupCommitStats.fallbacks).toBe(0);
+      expect(await autocheckpoint(sql)).toBe(WAL_AUTOCHECKPOINT_PAGES);
+      await adapter.dispose();
+    } finally {
+      start.mockRestore();
+    }
   });
 
   test('when the database is in memory, or the thread is turned off, then there is none', async () => {
