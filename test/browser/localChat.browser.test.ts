@@ -50,8 +50,8 @@ run('local chat page in Chromium', () => {
     await expect_count(page.locator('.ac-adaptiveCard'), 2);
     await expect_count(page.locator('.ac-adaptiveCard').first().locator('button.ac-pushButton', { hasText: 'Demander un accès' }), 1);
     if (process.env.SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.SCREENSHOT_DIR}/first-message-welcome.png`, fullPage: true });
-    await page.getByText('Pour moi-même (médecin)').last().click();
-    await page.getByText('Oui, elle a déjà un code d’utilisateur RAMQ').last().click();
+    await choose(page, 'Pour moi-même (médecin)');
+    await choose(page, 'Oui, elle a déjà un code d’utilisateur RAMQ');
     await page.locator('button.ac-pushButton', { hasText: 'Continuer' }).last().click();
     await expect_count(page.locator('.ac-adaptiveCard').last().locator('input.ac-textInput'), 5);
     await context.close();
@@ -62,8 +62,8 @@ run('local chat page in Chromium', () => {
     await page.locator('button.ac-pushButton', { hasText: 'Demander un accès' }).click();
 
     // Triage: two expanded choice sets, then « Continuer ».
-    await page.getByText('Pour moi-même (médecin)').last().click();
-    await page.getByText('Oui, elle a déjà un code d’utilisateur RAMQ').last().click();
+    await choose(page, 'Pour moi-même (médecin)');
+    await choose(page, 'Oui, elle a déjà un code d’utilisateur RAMQ');
     await page.locator('button.ac-pushButton', { hasText: 'Continuer' }).last().click();
 
     // Form: the five text inputs of the newest card, in the card's order.
@@ -82,6 +82,14 @@ run('local chat page in Chromium', () => {
     await context.close();
   }, 150_000);
 });
+
+/**
+ * Picks a choice in the newest card's expanded choice set and makes sure its radio button is checked: a click that
+ * lands while Web Chat is still laying out the cards can be lost, and « Continuer » would then send an empty triage.
+ */
+async function choose(page: import('playwright-core').Page, label: string): Promise<void> {
+  await page.getByLabel(label, { exact: true }).last().check({ timeout: 30_000 });
+}
 
 async function expect_count(locator: import('playwright-core').Locator, n: number): Promise<void> {
   const deadline = Date.now() + 30_000;
