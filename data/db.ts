@@ -15,7 +15,7 @@ const UTC_TIMESTAMPS = {
 import { PrismaClient as SqliteClient } from '../generated/prisma-sqlite/client';
 import { PrismaClient as PostgresClient } from '../generated/prisma-postgresql/client';
 import { registerSqlRunner, toPostgresPlaceholders, sqlDate, type SqlRunner, type SqlValue } from './sql';
-import { SqliteConnection } from './sqliteConnection';
+import { SqliteConnection, sqliteFilePath } from './sqliteConnection';
 
 /*
  * Prisma's query compiler is a 4 MB WebAssembly module. V8 compiles it with Liftoff, then recompiles hot functions
@@ -52,8 +52,8 @@ export function providerOf(url: string): DatabaseProvider {
 
 /** Resolves `file:relative/path.db` against the working directory and makes sure its folder exists. */
 function sqliteFileUrl(url: string): string {
-  const file = url.slice('file:'.length);
-  if (file === ':memory:') return url;
+  const file = sqliteFilePath(url);
+  if (!file) return url;
   const absolute = path.resolve(file);
   fs.mkdirSync(path.dirname(absolute), { recursive: true });
   return `file:${absolute}`;

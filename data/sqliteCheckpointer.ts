@@ -30,14 +30,26 @@ parentPort.on('message', (message) => {
 parentPort.postMessage({ type: 'ready' });
 `;
 
-export interface BackgroundCheckpointerOptions {
-  /** Milliseconds between two passes of the thread. */
-  intervalMs: number;
-  /** The better-sqlite3 module the thread loads (resolved path; injectable for tests). */
+/** When to checkpoint off the event loop (see {@link BackgroundCheckpointer}); every field has a default. */
+export interface BackgroundCheckpointOptions {
+  /** A COMMIT that blocked at least this long (ms) ran a checkpoint: the thread starts. */
+  stallMs?: number;
+  /** Milliseconds between the thread's passes. */
+  intervalMs?: number;
+  /** Every this many ms while the thread runs, the commits since the last check are counted… */
+  quietCheckMs?: number;
+  /** …and fewer than this many stop it (writes are rare again; the connection checkpoints by itself as before). */
+  quietCommits?: number;
+  /** The better-sqlite3 module the thread loads (resolved path; tests). */
   driver?: string;
-  /** Told when the thread ends without having been asked to (it could not open the file, or it crashed). */
-  onFailed?: () => void;
 }
+
+const DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver'>> = {
+  stallMs: 8,
+  intervalMs: 200,
+  quietCheckMs: 10_000,
+  quietCommits: 50,
+};
 
 /** What the checkpoint thread did so far (for tests and diagnostics). */
 export interface CheckpointerStats {
@@ -48,7 +60,7 @@ export interface CheckpointerStats {
   /** WAL frames copied into the database file, summed over the passes. */
   framesCheckpointed: number;
   errors: number;
-  /** Threads that ended without being asked to. */
+  /** Threads that could not be created, or ended without being asked to. */
   failures: number;
 }
 
@@ -58,18 +70,31 @@ const STOP_GRACE_MS = 2_000;
 /**
  * A worker thread that checkpoints a SQLite database in WAL mode, so that the connection the bot writes through does
  * not have to, on its event loop.
- * @remarks The thread holds a V8 isolate of its own (about 10 MiB resident): {@link SqliteConnection} starts it only
- * when its own checkpoints start stalling commits (sustained writes), and stops it once writes are rare again. The
- * thread never keeps the process alive (`unref`).
+ * @remarks The connection reports each commit ({@link noteCommit}); one that blocked `stallMs` or more ran SQLite's
+ * automatic checkpoint, and the thread starts. The thread holds a V8 isolate of its own (about 10 MiB resident): once
+ * fewer than `quietCommits` commits come in `quietCheckMs`, it ends. `onRunning` tells the connection each time, so
+ * that its own checkpoint backs off while the thread runs and comes back after. A thread that cannot be created, or
+ * that ends without being asked to, is not started again. The thread never keeps the process alive (`unref`).
  */
 export class BackgroundCheckpointer {
   private worker?: Worker;
+  private failed = false;
+  private commitsSinceCheck = 0;
+  private quietTimer?: NodeJS.Timeout;
+  private readonly settings: Required<Omit<BackgroundCheckpointOptions, 'driver'>>;
   private readonly stats: Omit<CheckpointerStats, 'running'> = { starts: 0, passes: 0, framesCheckpointed: 0, errors: 0, failures: 0 };
 
+  /**
+   * @param file the database file (the connection's).
+   * @param onRunning told `true` when the thread starts, `false` when it ends (quiet, or failed).
+   */
   constructor(
     private readonly file: string,
-    private readonly options: BackgroundCheckpointerOptions,
-  ) {}
+    private readonly onRunning: (running: boolean) => void,
+    private readonly options: BackgroundCheckpointOptions = {},
+  ) {
+    this.settings = { ...DEFAULTS, ...options };
+  }
 
   get running(): boolean {
     return this.worker !== undefined;
@@ -79,12 +104,44 @@ export class BackgroundCheckpointer {
     return { running: this.running, ...this.stats };
   }
 
+  /** Whether the next commit's duration matters (no thread yet, and none failed): else `noteCommit()` without it. */
+  get watching(): boolean {
+    return !this.worker && !this.failed;
+  }
+
+  /**
+   * Counts a commit; with how long it blocked (ms), when {@link watching}: a stall starts the thread.
+   * @remarks Called right after a COMMIT succeeded: it never throws, or that commit's callers would be told it failed.
+   */
+  noteCommit(blockedMs?: number): void {
+    this.commitsSinceCheck++;
+    if (blockedMs === undefined || blockedMs < this.settings.stallMs || !this.watching) return;
+    try {
+      this.start();
+    } catch {
+      this.failed = true;
+      this.stats.failures++;
+      return;
+    }
+    this.commitsSinceCheck = 0;
+    this.quietTimer = setInterval(() => {
+      if (this.commitsSinceCheck >= this.settings.quietCommits) {
+        this.commitsSinceCheck = 0;
+        return;
+      }
+      // Writes are rare again: the thread ends, and the connection checkpoints by itself as before.
+      void this.stop();
+    }, this.settings.quietCheckMs);
+    this.quietTimer.unref();
+    this.onRunning(true);
+  }
+
   /** Starts the thread, unless it runs already. */
   start(): void {
     if (this.worker) return;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: this.options.driver ?? require.resolve('better-sqlite3'), file: this.file, intervalMs: this.options.intervalMs },
+      workerData: { driver: this.options.driver ?? require.resolve('better-sqlite3'), file: this.file, intervalMs: this.settings.intervalMs },
       // A checkpoint thread allocates next to nothing: keep its heap small.
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
     });
@@ -104,16 +161,20 @@ export class BackgroundCheckpointer {
     worker.once('exit', () => {
       if (this.worker !== worker) return; // asked to stop: stop() has already let go of it
       this.worker = undefined;
+      this.failed = true;
       this.stats.failures++;
-      this.options.onFailed?.();
+      this.stopQuietChecks();
+      this.onRunning(false);
     });
   }
 
-  /** Asks the thread to close its connection and end; ends it after {@link STOP_GRACE_MS} if it has not. */
+  /** Ends the thread (its connection closed first; ended after {@link STOP_GRACE_MS} if it has not by then). */
   async stop(): Promise<void> {
+    this.stopQuietChecks();
     const worker = this.worker;
     if (!worker) return;
     this.worker = undefined;
+    this.onRunning(false);
     await new Promise<void>((resolve) => {
       const forced = setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), STOP_GRACE_MS);
       forced.unref();
@@ -123,5 +184,10 @@ export class BackgroundCheckpointer {
       });
       worker.postMessage('stop');
     });
+  }
+
+  private stopQuietChecks(): void {
+    if (this.quietTimer) clearInterval(this.quietTimer);
+    this.quietTimer = undefined;
   }
 }

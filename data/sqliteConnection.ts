@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { performance } from 'node:perf_hooks';
-import { BackgroundCheckpointer, type CheckpointerStats } from './sqliteCheckpointer';
+import { BackgroundCheckpointer, type BackgroundCheckpointOptions, type CheckpointerStats } from './sqliteCheckpointer';
 import { sqlDate, type SqlRunner, type SqlValue } from './sql';
 
 type DriverAdapterFactory = PrismaBetterSqlite3;
@@ -57,27 +57,6 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4000;
  * bounded (64 MB) should the thread fall behind.
  */
 export const WAL_BACKSTOP_PAGES = 16000;
-
-/** Options of the background checkpoint (see {@link SqliteConnection}). */
-export interface BackgroundCheckpointOptions {
-  /** A COMMIT that blocked at least this long (ms) ran a checkpoint: the thread starts. */
-  stallMs?: number;
-  /** Milliseconds between the thread's passes. */
-  intervalMs?: number;
-  /** Every this many ms while the thread runs, the commits since the last check are counted… */
-  quietCheckMs?: number;
-  /** …and fewer than this many stop it (writes are rare again; the connection checkpoints by itself as before). */
-  quietCommits?: number;
-  /** The better-sqlite3 module the thread loads (tests). */
-  driver?: string;
-}
-
-const BACKGROUND_CHECKPOINT_DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver'>> = {
-  stallMs: 8,
-  intervalMs: 200,
-  quietCheckMs: 10_000,
-  quietCommits: 50,
-};
 
 /** Thrown when the connection stayed held (by a transaction) longer than a waiter would wait. */
 export class ConnectionWaitTimeout extends Error {
@@ -247,10 +226,9 @@ function withPreparedStatementCache(db: BetterSqlite3.Database): BetterSqlite3.D
  *
  * Checkpoints: SQLite copies the WAL back into the database file in the COMMIT that crosses
  * {@link WAL_AUTOCHECKPOINT_PAGES}, on the event loop (~20–35 ms at saturation, every ~0.5 s: every turn in flight
- * waits). When a COMMIT blocks that long (`stallMs`), a {@link BackgroundCheckpointer} thread starts and checkpoints
- * every `intervalMs` on a connection of its own, and this connection's own checkpoint backs off to
- * {@link WAL_BACKSTOP_PAGES}; once fewer than `quietCommits` commits come in `quietCheckMs`, the thread ends (it costs
- * ~10 MiB) and this connection checkpoints by itself again. A thread that fails leaves it that way for good.
+ * waits). Each COMMIT is reported to a {@link BackgroundCheckpointer}, which starts a thread checkpointing on a
+ * connection of its own when one blocks that long, and stops it once writes are rare; while it runs, this
+ * connection's own checkpoint backs off to {@link WAL_BACKSTOP_PAGES}.
  */
 export class SqliteConnection {
   readonly gate = new ConnectionGate();
@@ -266,12 +244,6 @@ export class SqliteConnection {
   private readonly counts = { batches: 0, batchedStatements: 0, alone: 0, fallbacks: 0 };
   /** Checkpoints off the event loop under sustained writes (file databases; undefined when turned off). */
   private readonly checkpointer?: BackgroundCheckpointer;
-  private readonly checkpointOptions: Required<Omit<BackgroundCheckpointOptions, 'driver'>>;
-  /** The thread failed once: the connection checkpoints by itself from then on. */
-  private checkpointerFailed = false;
-  /** Commits since the last quiet check, and that check's timer (while the thread runs). */
-  private commitsSinceCheck = 0;
-  private quietTimer?: NodeJS.Timeout;
 
   /**
    * @param options.waitTimeoutMs how long a statement outside a transaction, or a runner transaction, waits for the
@@ -288,20 +260,14 @@ export class SqliteConnection {
   ) {
     this.waitTimeoutMs = options.waitTimeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
     this.maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
-    const checkpoint = options.backgroundCheckpoint;
-    this.checkpointOptions = { ...BACKGROUND_CHECKPOINT_DEFAULTS, ...(checkpoint || {}) };
-    const file = databaseFile(url);
-    if (checkpoint !== false && file) {
-      this.checkpointer = new BackgroundCheckpointer(file, {
-        intervalMs: this.checkpointOptions.intervalMs,
-        driver: checkpoint?.driver,
-        onFailed: () => {
-          // The connection goes back to checkpointing by itself, for good.
-          this.checkpointerFailed = true;
-          this.stopQuietChecks();
-          this.setAutocheckpoint(WAL_AUTOCHECKPOINT_PAGES);
-        },
-      });
+    const file = sqliteFilePath(url);
+    if (options.backgroundCheckpoint !== false && file) {
+      // While the thread runs, this connection's own checkpoint backs off to the backstop.
+      this.checkpointer = new BackgroundCheckpointer(
+        file,
+        (running) => this.setAutocheckpoint(running ? WAL_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES),
+        options.backgroundCheckpoint,
+      );
     }
   }
 
@@ -427,7 +393,7 @@ export class SqliteConnection {
   private runAlone(q: Queued): void {
     this.counts.alone++;
     // Counted as activity, not timed: a lone statement may be a long read, which is no checkpoint.
-    this.commitsSinceCheck++;
+    this.checkpointer?.noteCommit();
     try {
       q.resolve(q.run());
     } catch (err) {
@@ -435,50 +401,17 @@ export class SqliteConnection {
     }
   }
 
-  /**
-   * Runs what commits (a COMMIT, or a statement in autocommit), timed: one that blocked for `stallMs` or more ran
-   * SQLite's automatic checkpoint on the event loop, which starts the checkpoint thread.
-   */
+  /** Runs a COMMIT, timed while the checkpointer watches for stalls (see {@link BackgroundCheckpointer}). */
   private commit<T>(run: () => T): T {
-    this.commitsSinceCheck++;
-    if (!this.checkpointer || this.checkpointer.running || this.checkpointerFailed) return run();
+    const checkpointer = this.checkpointer;
+    if (!checkpointer?.watching) {
+      checkpointer?.noteCommit();
+      return run();
+    }
     const started = performance.now();
     const result = run();
-    if (performance.now() - started >= this.checkpointOptions.stallMs) this.startCheckpointer();
+    checkpointer.noteCommit(performance.now() - started);
     return result;
-  }
-
-  /**
-   * Starts the checkpoint thread and the connection's own checkpoints back off to the backstop.
-   * @remarks Called after a COMMIT succeeded: it must not throw, or that commit's callers would be told it failed
-   * (and a batch would run again). A thread that cannot start leaves the connection checkpointing by itself.
-   */
-  private startCheckpointer(): void {
-    if (!this.checkpointer || this.checkpointer.running || this.checkpointerFailed || !this.db?.open) return;
-    try {
-      this.checkpointer.start();
-    } catch {
-      this.checkpointerFailed = true;
-      return;
-    }
-    this.setAutocheckpoint(WAL_BACKSTOP_PAGES);
-    this.commitsSinceCheck = 0;
-    this.quietTimer = setInterval(() => {
-      if (this.commitsSinceCheck >= this.checkpointOptions.quietCommits) {
-        this.commitsSinceCheck = 0;
-        return;
-      }
-      // Writes are rare again: the thread ends, and the connection checkpoints by itself as before.
-      this.stopQuietChecks();
-      this.setAutocheckpoint(WAL_AUTOCHECKPOINT_PAGES);
-      void this.checkpointer?.stop();
-    }, this.checkpointOptions.quietCheckMs);
-    this.quietTimer.unref();
-  }
-
-  private stopQuietChecks(): void {
-    if (this.quietTimer) clearInterval(this.quietTimer);
-    this.quietTimer = undefined;
   }
 
   /** Sets SQLite's automatic checkpoint on the connection (between statements: better-sqlite3 is synchronous). */
@@ -682,7 +615,6 @@ export class SqliteConnection {
         if (prop === 'dispose') {
           return async () => {
             this.flushBeforeClose();
-            this.stopQuietChecks();
             await this.checkpointer?.stop();
             return adapter.dispose();
           };
@@ -699,9 +631,8 @@ export class SqliteConnection {
   }
 }
 
-/** The database file of a `file:` URL, or undefined for an in-memory database. */
-function databaseFile(url: string): string | undefined {
-  const file = (url.startsWith('file:') ? url.slice('file:'.length) : url).split('?')[0]!;
-  if (!file || file === ':memory:' || file.startsWith(':memory:')) return undefined;
-  return file;
+/** The file of a SQLite `file:` URL (relative or absolute, as given), or undefined for an in-memory database. */
+export function sqliteFilePath(url: string): string | undefined {
+  const file = url.startsWith('file:') ? url.slice('file:'.length) : url;
+  return file === '' || file.startsWith(':memory:') ? undefined : file;
 }

@@ -47,8 +47,9 @@ const MAX_BATCH = 64;
  * PostgreSQL: the preludes of several turns in one statement. Parameters are arrays, one element per turn (its claim
  * key, time, counter key, points and new expiry; nulls when not counted; `ord` is its place, from 1), then the state
  * keys to read with the place of their turn. One row per turn and state item found (a turn without any: one row, null
- * key), with the turn's outcome on each. The claim and counter keys of one batch are distinct (see {@link StatementBatcher}); rows are
- * written in key order, so two instances' batches take their row locks in the same order and cannot deadlock.
+ * key), with the turn's outcome on each. The claim and counter keys of one batch are distinct (see
+ * {@link StatementBatcher}); rows are written in key order, so two instances' batches take their row locks in the same
+ * order and cannot deadlock.
  */
 const BATCH_SQL = `WITH "input" AS (
     SELECT * FROM unnest(?::TEXT[], ?::TIMESTAMP(3)[], ?::TEXT[], ?::INTEGER[], ?::TIMESTAMP(3)[]) WITH ORDINALITY
