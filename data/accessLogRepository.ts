@@ -1,5 +1,5 @@
 import type { DbTx } from './db';
-import { sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { sqlRunnerOf, type SqlRunner } from './sql';
 import { isSqlTx, type TxClient } from './tx';
 
 /** One row of the access log, as stored. */
@@ -23,17 +23,19 @@ export interface NewAccessLogEntry {
 
 const COLUMNS = `"actor_id", "actor_aad_object_id", "request_id", "action", "at"`;
 
-/**
- * PostgreSQL: the access-log row of each row of `source` (a CTE), its request id in `idColumn`, as {@link append}
- * writes it. Parameters: {@link accessLogParams}.
- */
-export function accessLogInsert(source: string, idColumn: string): string {
-  return `INSERT INTO "access_log" (${COLUMNS}) SELECT ?, ?, ${idColumn}, ?, ? FROM ${source}`;
+/** Where {@link accessLogInsert} takes each column from: SQL expressions over its source's rows. */
+export interface AccessLogColumns {
+  actorId: string;
+  actorAadObjectId: string;
+  requestId: string;
+  action: string;
+  at: string;
 }
 
-/** The parameters of {@link accessLogInsert}. */
-export function accessLogParams(entry: Omit<NewAccessLogEntry, 'requestId'>): SqlValue[] {
-  return [entry.actorId, entry.actorAadObjectId ?? null, entry.action, entry.at];
+/** PostgreSQL: the access-log row of each row of `source` (a CTE, or CTEs joined), as {@link append} writes it. */
+export function accessLogInsert(source: string, columns: AccessLogColumns): string {
+  const { actorId, actorAadObjectId, requestId, action, at } = columns;
+  return `INSERT INTO "access_log" (${COLUMNS}) SELECT ${actorId}, ${actorAadObjectId}, ${requestId}, ${action}, ${at} FROM ${source}`;
 }
 
 /**

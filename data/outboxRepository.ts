@@ -95,29 +95,27 @@ export function requestOutboxMessage(message: RequestOutboxMessage, requestId: n
 /**
  * PostgreSQL: an INSERT of a {@link RequestOutboxMessage} for each row of `source` (a CTE), its id in `idColumn`,
  * writing what {@link OutboxRepository.enqueue} writes for {@link requestOutboxMessage}: the payload is the JSON
- * `JSON.stringify` makes of `{ idField: id }` (no spaces), built as text; pending, due at `now`. Parameters:
- * {@link requestOutboxParams}.
+ * `JSON.stringify` makes of `{ idField: id }` (no spaces), built as text; pending, due at `at` (an expression of
+ * `source`: the filing's time), which is also its creation time. Parameters: {@link requestOutboxParams}.
  * @remarks `after`: the CTE of the message enqueued before this one. Sibling data-modifying CTEs run in no set order;
- * reading the one before makes it insert first, so ids (the delivery order of an ordering key) follow the list.
+ * counting the rows of the one before (a subquery run once, before this INSERT's first row) makes it insert all of its
+ * rows first, so each request's ids (the delivery order of an ordering key) follow the list.
  */
-export function requestOutboxInsert(source: string, idColumn: string, after?: string): string {
+export function requestOutboxInsert(source: string, idColumn: string, at: string, after?: string): string {
   const id = `CAST(${idColumn} AS TEXT)`;
   return `INSERT INTO "outbox_messages" (${ENQUEUE_COLUMNS.map((c) => `"${c}"`).join(', ')})
-    SELECT ?, ?, '{' || ? || ':' || ${id} || '}', NULL, ? || ${id} || ?, 'pending', 0, ?, ?, ? FROM ${source}
-    ${after ? `WHERE EXISTS (SELECT 1 FROM ${after}) ` : ''}RETURNING "id"`;
+    SELECT ?, ?, '{' || ? || ':' || ${id} || '}', NULL, ? || ${id} || ?, 'pending', 0, ${at}, ${at}, ${at} FROM ${source}
+    ${after ? `WHERE (SELECT count(*) FROM ${after}) >= 0 ` : ''}RETURNING "id"`;
 }
 
 /** The parameters of {@link requestOutboxInsert} (a null ordering key when the message has none). */
-export function requestOutboxParams(message: RequestOutboxMessage, now: Date): SqlValue[] {
+export function requestOutboxParams(message: RequestOutboxMessage): SqlValue[] {
   return [
     message.kind,
     targetKey(message.target),
     JSON.stringify(message.idField),
     message.orderingKey?.prefix ?? null,
     message.orderingKey?.suffix ?? null,
-    now,
-    now,
-    now,
   ];
 }
 

@@ -1,8 +1,8 @@
-import { AccessLogRepository, accessLogInsert, accessLogParams, type NewAccessLogEntry } from './accessLogRepository';
+import { AccessLogRepository, accessLogInsert, type NewAccessLogEntry } from './accessLogRepository';
 import type { Db, DbTx } from './db';
 import { OutboxRepository, requestOutboxInsert, requestOutboxMessage, requestOutboxParams, type RequestOutboxMessage, type SentWrite } from './outboxRepository';
 import { rowMapper } from './rowMapping';
-import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlRunner, type SqlValue } from './sql';
+import { isUniqueViolation, placeholders, sqlRunnerOf, type SqlArray, type SqlRunner, type SqlValue } from './sql';
 import type { TxClient } from './tx';
 import { StatementBatcher } from './statementBatcher';
 
@@ -175,46 +175,152 @@ const INSERT_EVENT = `INSERT INTO "request_events" (${EVENT_COLUMNS}) VALUES (?,
  */
 const referenceSql = (year: string, n: string) =>
   `'DMA-' || CAST(${year} AS TEXT) || '-' || lpad(CAST(${n} AS TEXT), GREATEST(5, length(CAST(${n} AS TEXT))), '0')`;
-/** Numbers on which the filing's single statement checks {@link referenceSql} against the formatter it is given. */
+/** Numbers on which the filing's statement checks {@link referenceSql} against the formatter it is given. */
 const REFERENCE_PROBES = [1, 99_999, 100_000] as const;
+/** PostgreSQL array types of the filed columns after the reference ({@link FILED_COLUMNS}); the others are TEXT. */
+const FILED_ARRAY_TYPES: Partial<Record<(typeof FILED_COLUMNS)[number], string>> = {
+  supervisor_authorized: 'BOOLEAN',
+  requester_unreachable: 'BOOLEAN',
+  reminders_sent: 'INTEGER',
+  version: 'INTEGER',
+  created_at: 'TIMESTAMP(3)',
+  updated_at: 'TIMESTAMP(3)',
+};
+/** The access-log columns a filing's statement takes from its input, one element per filing. */
+const LOG_INPUT = [
+  ['log_actor_id', 'TEXT'],
+  ['log_actor_aad_object_id', 'TEXT'],
+  ['log_action', 'TEXT'],
+  ['log_at', 'TIMESTAMP(3)'],
+] as const;
 
 /**
- * PostgreSQL: the yearly number, the request, its `filed` event and what `writes` describe (outbox rows, the access-log
- * row) in one statement: data-modifying CTEs, each run once; one statement is atomic.
- * @remarks `checked`: the statement runs alone, without a transaction around it, so nothing can be undone after it; the
- * counter then counts only when the formatter given to `file` formats {@link REFERENCE_PROBES} as {@link referenceSql}
- * does (the smallest number, the last with 5 digits, the first with 6), and without a number nothing else is written:
- * a formatter that differs there files nothing and uses up no number. Without `checked` the statement runs inside the
- * filing transaction, and `fileInSql` checks the reference itself before the commit. Either way the number comes back
- * and the reference is checked against the formatter. The event's actor, name and time are the request's
- * `requester_user_id`, `requester_name` and `created_at`, the values filing writes there.
+ * PostgreSQL: filings of one year in one statement: the yearly numbers, the requests, their `filed` events and what
+ * their writes describe (outbox rows, the access-log row), as data-modifying CTEs, each run once; one statement is
+ * atomic. Parameters: one array per filed column after the reference (then per access-log column), one element per
+ * filing; the year; with `checked`, the probes and the year again; then each outbox message's
+ * {@link requestOutboxParams} (the same messages for every filing). One row per filing, with its `reference_number`.
+ * @remarks The counter moves once, by the number of filings, and the filings take its numbers in their order (the
+ * requests' ids follow the same order). `checked`: the statement runs alone, without a transaction around it, so
+ * nothing can be undone after it; the counter then counts only when the formatter given to `file` formats
+ * {@link REFERENCE_PROBES} as {@link referenceSql} does (the smallest number, the last with 5 digits, the first with 6),
+ * and without a number nothing else is written: a formatter that differs there files nothing and uses up no number.
+ * Without `checked` the statement runs inside the filing transaction, and `fileInSql` checks the reference itself
+ * before the commit. Either way the number comes back and the reference is checked against the formatter. The event's
+ * actor, name and time are the request's `requester_user_id`, `requester_name` and `created_at`, the values filing
+ * writes there; the outbox rows are due at `created_at`, the filing's time.
  */
-function fileRequestPostgres(outboxCount: number, accessLog: boolean, checked: boolean): string {
+function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: boolean): string {
+  const filed = FILED_COLUMNS.slice(1);
+  const inputs: (readonly [string, string])[] = [
+    ...filed.map((c) => [`in_${c}`, FILED_ARRAY_TYPES[c] ?? 'TEXT'] as const),
+    ...(accessLog ? LOG_INPUT : []),
+  ];
   const probes = `NOT EXISTS (
       SELECT 1 FROM (VALUES ${REFERENCE_PROBES.map((n) => `(${n}, ?)`).join(', ')}) AS "probe" ("n", "reference")
       WHERE ${referenceSql('CAST(? AS INTEGER)', '"probe"."n"')} IS DISTINCT FROM "probe"."reference"
     )`;
+  const number = '"counter"."last" - "batch"."size" + "input"."ord"';
+  const ofInput = '"input" ON "input"."in_idempotency_key" = "filed"."idempotency_key"';
   const ctes = [
+    `"input" AS (
+    SELECT * FROM unnest(${inputs.map(([, type]) => `?::${type}[]`).join(', ')}) WITH ORDINALITY
+      AS "t" (${inputs.map(([column]) => `"${column}"`).join(', ')}, "ord")
+  )`,
+    `"batch" AS (SELECT CAST(count(*) AS INTEGER) AS "size" FROM "input")`,
     `"counter" AS (
-    INSERT INTO "reference_counters" ("year", "last") ${checked ? `SELECT ?, 1 WHERE ${probes}` : 'VALUES (?, 1)'}
-    ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "year", "last"
+    INSERT INTO "reference_counters" ("year", "last") SELECT CAST(? AS INTEGER), "size" FROM "batch"${checked ? ` WHERE ${probes}` : ''}
+    ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + excluded."last" RETURNING "year", "last"
   )`,
     `"filed" AS (
     INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')})
-    SELECT ${referenceSql('"year"', '"last"')}, ${placeholders(FILED_COLUMNS.length - 1)} FROM "counter"
+    SELECT ${referenceSql('"counter"."year"', number)}, ${filed.map((c) => `"input"."in_${c}"`).join(', ')}
+    FROM "input" CROSS JOIN "counter" CROSS JOIN "batch" ORDER BY "input"."ord"
     RETURNING ${REQUEST_ROW.columns}
   )`,
     `"event" AS (
     INSERT INTO "request_events" (${EVENT_COLUMNS})
     SELECT "id", 'filed', NULL, 'submitted', "requester_user_id", "requester_name", NULL, "created_at" FROM "filed"
   )`,
-    ...Array.from({ length: outboxCount }, (_, i) => `"outbox_${i}" AS (${requestOutboxInsert('"filed"', '"id"', i > 0 ? `"outbox_${i - 1}"` : undefined)})`),
-    ...(accessLog ? [`"logged" AS (${accessLogInsert('"filed"', '"id"')})`] : []),
+    ...Array.from({ length: outboxCount }, (_, i) => `"outbox_${i}" AS (${requestOutboxInsert('"filed"', '"id"', '"created_at"', i > 0 ? `"outbox_${i - 1}"` : undefined)})`),
+    ...(accessLog
+      ? [
+          `"logged" AS (${accessLogInsert(`"filed" JOIN ${ofInput}`, {
+            actorId: '"input"."log_actor_id"',
+            actorAadObjectId: '"input"."log_actor_aad_object_id"',
+            requestId: '"filed"."id"',
+            action: '"input"."log_action"',
+            at: '"input"."log_at"',
+          })})`,
+        ]
+      : []),
   ];
   return `WITH ${ctes.join(', ')}
-  SELECT ${REQUEST_ROW.columns}, (SELECT "last" FROM "counter") AS "reference_number" FROM "filed"`;
+  SELECT ${REQUEST_ROW.columns}, ${number} AS "reference_number"
+  FROM "filed" JOIN ${ofInput} CROSS JOIN "counter" CROSS JOIN "batch"`;
 }
 const fileRequestStatements = new Map<string, string>();
+
+/** A filing waiting for its statement (PostgreSQL, alone with no transaction around it). */
+interface Filing {
+  input: NewRequest;
+  now: Date;
+  formatReference: (year: number, n: number) => string;
+  writes: FilingWrites;
+  /** Filings go together only when their statements are the same: same year, formatter, outbox messages, log row. */
+  shape: string;
+}
+
+/** How many filings one PostgreSQL statement carries at most. */
+const MAX_FILINGS = 32;
+
+/** The columns a filing writes after the reference ({@link FILED_COLUMNS}), in order. */
+function filedValues(input: NewRequest, now: Date): SqlArray[number][] {
+  return [
+    input.kind, 'submitted', input.requesterRole, input.requesterUserId,
+    input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
+    input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
+    input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
+    input.idempotencyKey, false, 0, 1, now, now,
+  ];
+}
+
+/**
+ * PostgreSQL: the statement and parameters of filings of one shape ({@link fileRequestsPostgres}), and what makes each
+ * returned row a request: its own row (by idempotency key), its reference checked against the formatter.
+ */
+function filingStatement(filings: readonly Filing[], checked: boolean) {
+  const [first] = filings;
+  const { outbox = [], accessLog } = first!.writes;
+  const year = first!.now.getUTCFullYear();
+  const key = `${outbox.length}:${accessLog ? 1 : 0}:${checked ? 1 : 0}`;
+  let text = fileRequestStatements.get(key);
+  if (!text) fileRequestStatements.set(key, (text = fileRequestsPostgres(outbox.length, !!accessLog, checked)));
+  const rows = filings.map((f) => filedValues(f.input, f.now));
+  const logs = accessLog ? filings.map((f) => f.writes.accessLog!) : [];
+  const params: SqlValue[] = [
+    ...FILED_COLUMNS.slice(1).map((_, c) => rows.map((row) => row[c] ?? null)),
+    ...(accessLog ? [logs.map((l) => l.actorId), logs.map((l) => l.actorAadObjectId ?? null), logs.map((l) => l.action), logs.map((l) => l.at)] : []),
+    year,
+    ...(checked ? [...REFERENCE_PROBES.map((n) => first!.formatReference(year, n)), year] : []),
+    ...outbox.flatMap((message) => requestOutboxParams(message)),
+  ];
+  /** Each filing's request, or the error of a reference that differs from its formatter (the filing is stored then). */
+  const filed = (result: Record<string, unknown>[]): (RequestRecord | Error)[] => {
+    const byKey = new Map(result.map((row) => [row.idempotency_key, row]));
+    return filings.map((f) => {
+      const row = byKey.get(f.input.idempotencyKey) as { reference_number?: unknown } | undefined;
+      // No row: the counter refused a formatter that differs from the SQL on the probes (nothing was written).
+      const created = row ? REQUEST_ROW.map(row as Record<string, unknown>) : undefined;
+      if (!created || created.reference !== f.formatReference(year, Number(row!.reference_number))) {
+        return new Error('the reference formatted in SQL differs from formatReference');
+      }
+      return created;
+    });
+  };
+  return { text, params, filed };
+}
+
 const SELECT_REQUEST = `SELECT ${REQUEST_ROW.columns} FROM "access_requests" WHERE "id" = ?`;
 const SELECT_EVENTS = `SELECT ${EVENT_ROW.columns} FROM "request_events" WHERE "request_id" = ? ORDER BY "at" ASC, "id" ASC`;
 /**
@@ -275,6 +381,8 @@ export class RequestRepository {
   private readonly sql?: SqlRunner;
   /** PostgreSQL: {@link findWithEvents} of concurrent callers (the managers' cards being delivered) in one statement. */
   private readonly withEvents?: StatementBatcher<number, { request: RequestRecord; events: RequestEventRecord[] } | null>;
+  /** PostgreSQL: the filings of concurrent confirmations (no transaction around them) in one statement. */
+  private readonly filings?: StatementBatcher<Filing, RequestRecord | Error>;
 
   constructor(private readonly db: Db) {
     this.sql = sqlRunnerOf(db);
@@ -291,6 +399,23 @@ export class RequestRepository {
         },
         // Reads: the same request twice may share a statement, and a failed batch may run again one read at a time.
         { keysOf: () => [], maxBatch: MAX_READ_BATCH, retryAlone: true },
+      );
+      this.filings = new StatementBatcher(
+        async (filings) => {
+          const { text, params, filed } = filingStatement(filings, true);
+          return filed(await sql.query(text, params));
+        },
+        {
+          // One idempotency key per statement: a second confirmation of the same card waits for the first one's.
+          keysOf: (filing) => [`filing:${filing.input.idempotencyKey}`],
+          maxBatch: MAX_FILINGS,
+          fits: (batch, filing) => batch.length === 0 || (batch[0]!.shape === filing.shape && batch[0]!.formatReference === filing.formatReference),
+          // A failed statement stored nothing, so each filing runs again alone: the one whose card was already filed (a
+          // unique idempotency key) or whose row is refused fails alone, and the others are filed. Had the statement
+          // been committed with its reply lost, running again finds each idempotency key taken: `file` then returns the
+          // stored request, never a second one.
+          retryAlone: true,
+        },
       );
     }
   }
@@ -340,8 +465,10 @@ export class RequestRepository {
 
   /**
    * {@link file} in plain SQL. SQLite: in one transaction, the same statements as through Prisma. PostgreSQL: the
-   * counter, the request, its event, the outbox and access-log rows in one statement ({@link fileRequestPostgres}),
-   * alone when there is no `inTransaction` to run, else in a transaction followed by `inTransaction`.
+   * counter, the request, its event, the outbox and access-log rows in one statement ({@link fileRequestsPostgres});
+   * when there is no `inTransaction` to run, with no transaction around it and shared with the filings that arrive
+   * meanwhile (a {@link StatementBatcher}: one statement, one move of the counter, for several confirmations), else
+   * alone in a transaction followed by `inTransaction`.
    */
   private async fileInSql(
     sql: SqlRunner,
@@ -350,46 +477,27 @@ export class RequestRepository {
     formatReference: (year: number, n: number) => string,
     writes: FilingWrites,
   ): Promise<RequestRecord> {
-    const year = now.getUTCFullYear();
-    // FILED_COLUMNS after the reference.
-    const values = [
-      input.kind, 'submitted', input.requesterRole, input.requesterUserId,
-      input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
-      input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
-      input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
-      input.idempotencyKey, false, 0, 1, now, now,
-    ];
     if (sql.provider === 'postgresql') {
-      const outbox = writes.outbox ?? [];
-      const checked = !writes.inTransaction;
-      const key = `${outbox.length}:${writes.accessLog ? 1 : 0}:${checked ? 1 : 0}`;
-      let text = fileRequestStatements.get(key);
-      if (!text) fileRequestStatements.set(key, (text = fileRequestPostgres(outbox.length, !!writes.accessLog, checked)));
-      const params: SqlValue[] = [
-        year,
-        ...(checked ? [...REFERENCE_PROBES.map((n) => formatReference(year, n)), year] : []),
-        ...values,
-        ...outbox.flatMap((message) => requestOutboxParams(message, now)),
-        ...(writes.accessLog ? accessLogParams(writes.accessLog) : []),
-      ];
-      const filed = (row: { reference_number?: unknown } | undefined) => {
-        // No row: the counter refused a formatter that differs from the SQL on the probes (nothing was written).
-        const created = row ? REQUEST_ROW.map(row) : undefined;
-        if (!created || created.reference !== formatReference(year, Number(row!.reference_number))) {
-          throw new Error('the reference formatted in SQL differs from formatReference');
-        }
+      const filing: Filing = { input, now, formatReference, writes, shape: '' };
+      // Alone, the statement is committed when it returns: filings that arrive together share one (a reference that
+      // differs from the formatter on a number past the probes can then only be reported: the filing fails loudly, the
+      // request stays stored). One that differs on the probes (another prefix, width or padding) filed nothing.
+      if (!writes.inTransaction) {
+        filing.shape = `${now.getUTCFullYear()}:${JSON.stringify(writes.outbox ?? [])}:${writes.accessLog ? 1 : 0}`;
+        const created = await this.filings!.add(filing);
+        if (created instanceof Error) throw created;
         return created;
-      };
-      // Alone, the statement is committed when it returns: a formatter that agrees with the SQL on the probes but not on
-      // this number can only be reported (the filing fails loudly, the request stays stored). One that differs on the
-      // probes (another prefix, width or padding) filed nothing.
-      if (checked) return filed((await sql.query(text, params))[0]);
+      }
+      const { text, params, filed } = filingStatement([filing], false);
       return sql.transaction(async (tx) => {
-        const created = filed((await tx.query(text, params))[0]);
-        await writes.inTransaction?.(tx, created);
-        return created;
+        const [created] = filed(await tx.query(text, params));
+        if (created instanceof Error) throw created;
+        await writes.inTransaction?.(tx, created!);
+        return created!;
       });
     }
+    const year = now.getUTCFullYear();
+    const values = filedValues(input, now);
     return sql.transaction(async (tx) => {
       const [counter] = await tx.query<{ last: number }>(NEXT_REFERENCE, [year]);
       const [row] = await tx.query(INSERT_REQUEST, [formatReference(year, Number(counter!.last)), ...values]);

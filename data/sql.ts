@@ -8,7 +8,7 @@ export type SqlValue = string | number | boolean | null | Date | SqlArray;
  * item of a batch (data/statementBatcher.ts). Dates in it are stored as single dates are. SQLite has no array type: its
  * runner refuses one.
  */
-export type SqlArray = readonly (string | number | null | Date)[];
+export type SqlArray = readonly (string | number | boolean | null | Date)[];
 
 /**
  * Plain SQL on the database's own driver, for the few statements every turn runs (bot state, duplicate

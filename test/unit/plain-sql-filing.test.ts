@@ -297,6 +297,82 @@ describe.each(providersUnderTest())('filing with its outbox and access-log rows 
       expect((await sqlRepo.file(input('rows-formatter'), NOW, other, writes)).request.reference).toMatch(/^DMA-2026-0\d{5}$/);
     }
   });
+
+  /** Filings of confirmations that arrive together, each with its own access-log row (another actor, another time). */
+  const together = (keys: string[]) =>
+    keys.map((key, i) => ({ key, log: { ...log, actorId: `29:actor-${key}`, at: new Date(LOGGED.getTime() + i) } }));
+
+  test('when confirmations arrive together, then PostgreSQL files them in one statement, each with its own rows, with consecutive numbers in their order', async () => {
+    const { client, calls } = countingClient(db.prisma, sqlRunnerOf(db.prisma)!);
+    const repo = new RequestRepository(client);
+    const filings = together(Array.from({ length: 7 }, (_, i) => `batch-${i}`));
+    const filed = await Promise.all(filings.map(({ key, log: own }) => repo.file(input(key), NOW, formatReference, { ...writes, accessLog: own })));
+    if (provider === 'postgresql') expect(calls).toEqual(['query']);
+    else expect(calls.filter((call) => call === 'transaction')).toHaveLength(7);
+    const numbers = filed.map((f) => Number(f.request.reference.slice(-5)));
+    expect(numbers).toEqual(numbers.map((_, i) => numbers[0]! + i));
+    expect(filed.map((f) => f.request.id)).toEqual([...filed.map((f) => f.request.id)].sort((a, b) => a - b));
+    for (const [i, f] of filed.entries()) {
+      expect(f.created).toBe(true);
+      expect(f.request.idempotencyKey).toBe(filings[i]!.key);
+      expect(f.request.reference).toBe(formatReference(NOW.getUTCFullYear(), numbers[i]!));
+      expect(await prismaRepo.findById(f.request.id)).toEqual(f.request);
+      const stored = await storedWith(f.request.id);
+      expect(stored.outbox).toMatchObject([
+        { kind: 'managers.requestCard', payload: '{"requestId":ID}', orderingKey: 'request:ID:card', nextAttemptAt: NOW, createdAt: NOW },
+        { kind: 'test.notice', payload: '{"id":ID}', orderingKey: null },
+      ]);
+      expect(stored.logged).toEqual([{ actorId: filings[i]!.log.actorId, actorAadObjectId: 'aad-1', action: 'request.filed', at: filings[i]!.log.at }]);
+      expect(stored.events).toEqual([{ action: 'filed', fromStatus: null, toStatus: 'submitted', actorId: '29:requester', actorName: 'Dre Test', reason: null, at: NOW }]);
+    }
+  });
+
+  test('when confirmations arriving together include a card already filed, then that one gets its first filing, the others are filed, and no number is skipped', async () => {
+    const first = await sqlRepo.file(input('batch-again'), NOW, formatReference, writes);
+    const keys = ['batch-again-a', 'batch-again', 'batch-again-b'];
+    const filed = await Promise.all(keys.map((key) => sqlRepo.file(input(key, { lastName: 'Autre' }), NOW, formatReference, writes)));
+    expect(filed[1]).toEqual({ request: first.request, created: false });
+    expect([filed[0]!.created, filed[2]!.created]).toEqual([true, true]);
+    const numbers = [first, filed[0]!, filed[2]!].map((f) => Number(f.request.reference.slice(-5))).sort((a, b) => a - b);
+    expect(numbers).toEqual([numbers[0], numbers[0]! + 1, numbers[0]! + 2]);
+    expect((await storedWith(first.request.id)).outbox).toHaveLength(2);
+    expect((await storedWith(first.request.id)).logged).toHaveLength(1);
+  });
+
+  test('when confirmations arriving together include one whose rows are refused, then only that one fails and nothing of it is stored', async () => {
+    const keys = ['batch-bad-a', 'batch-bad', 'batch-bad-b'];
+    const outcomes = await Promise.allSettled(
+      keys.map((key) =>
+        sqlRepo.file(input(key), NOW, formatReference, { ...writes, accessLog: key === 'batch-bad' ? { ...log, actorId: null as unknown as string } : log }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await sqlRepo.findByIdempotencyKey('batch-bad')).toBeNull();
+    const [a, b] = [outcomes[0], outcomes[2]].map((o) => (o as PromiseFulfilledResult<{ request: { id: number; reference: string } }>).value.request);
+    expect(Number(b!.reference.slice(-5)) - Number(a!.reference.slice(-5))).toBe(1);
+    expect((await storedWith(a!.id)).logged).toHaveLength(1);
+    expect((await storedWith(b!.id)).logged).toHaveLength(1);
+  });
+
+  test('when filings with different rows or formatters arrive together, then each is filed with its own rows, or refused for its formatter', async () => {
+    const other = (year: number, n: number) => `DMA-${year}-${String(n).padStart(6, '0')}`;
+    const [withRows, bare, withOther] = await Promise.allSettled([
+      sqlRepo.file(input('mixed-rows'), NOW, formatReference, writes),
+      sqlRepo.file(input('mixed-bare'), NOW, formatReference, {}),
+      sqlRepo.file(input('mixed-other'), NOW, other, writes),
+    ]);
+    const filedWithRows = (withRows as PromiseFulfilledResult<{ request: { id: number } }>).value.request;
+    const filedBare = (bare as PromiseFulfilledResult<{ request: { id: number } }>).value.request;
+    expect((await storedWith(filedWithRows.id)).outbox).toHaveLength(2);
+    expect((await storedWith(filedWithRows.id)).logged).toHaveLength(1);
+    expect(await storedWith(filedBare.id)).toMatchObject({ outbox: [], logged: [] });
+    if (provider === 'postgresql') {
+      expect(withOther.status).toBe('rejected');
+      expect(await sqlRepo.findByIdempotencyKey('mixed-other')).toBeNull();
+    } else {
+      expect(withOther.status).toBe('fulfilled');
+    }
+  });
 });
 
 describe.each(providersUnderTest())('a request with its events in plain SQL on %s', (provider) => {
