@@ -198,7 +198,8 @@ const LOG_INPUT = [
  * PostgreSQL: filings of one year in one statement: the yearly numbers, the requests, their `filed` events and what
  * their writes describe (outbox rows, the access-log row), as data-modifying CTEs, each run once; one statement is
  * atomic. Parameters: one array per filed column after the reference (then per access-log column), one element per
- * filing; the year; with `checked`, the probes and the year again; then each outbox message's
+ * filing (`single`: one value each instead, for one filing: PostgreSQL then plans it as it plans a plain INSERT,
+ * where arrays of unknown length would have it plan each execution anew); the year; with `checked`, the probes and the year again; then each outbox message's
  * {@link requestOutboxParams} (the same messages for every filing). One row per filing, with its `reference_number`.
  * @remarks The counter moves once, by the number of filings, and the filings take its numbers in their order (the
  * requests' ids follow the same order). `checked`: the statement runs alone, without a transaction around it, so
@@ -210,7 +211,7 @@ const LOG_INPUT = [
  * actor, name and time are the request's `requester_user_id`, `requester_name` and `created_at`, the values filing
  * writes there; the outbox rows are due at `created_at`, the filing's time.
  */
-function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: boolean): string {
+function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: boolean, single: boolean): string {
   const filed = FILED_COLUMNS.slice(1);
   const inputs: (readonly [string, string])[] = [
     ...filed.map((c) => [`in_${c}`, FILED_ARRAY_TYPES[c] ?? 'TEXT'] as const),
@@ -223,7 +224,9 @@ function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: 
   const number = '"counter"."last" - "batch"."size" + "input"."ord"';
   const ofInput = '"input" ON "input"."in_idempotency_key" = "filed"."idempotency_key"';
   const ctes = [
-    `"input" AS (
+    single
+      ? `"input" AS (SELECT ${inputs.map(([column, type]) => `CAST(? AS ${type}) AS "${column}"`).join(', ')}, 1 AS "ord")`
+      : `"input" AS (
     SELECT * FROM unnest(${inputs.map(([, type]) => `?::${type}[]`).join(', ')}) WITH ORDINALITY
       AS "t" (${inputs.map(([column]) => `"${column}"`).join(', ')}, "ord")
   )`,
@@ -293,14 +296,19 @@ function filingStatement(filings: readonly Filing[], checked: boolean) {
   const [first] = filings;
   const { outbox = [], accessLog } = first!.writes;
   const year = first!.now.getUTCFullYear();
-  const key = `${outbox.length}:${accessLog ? 1 : 0}:${checked ? 1 : 0}`;
+  const single = filings.length === 1;
+  const key = `${outbox.length}:${accessLog ? 1 : 0}:${checked ? 1 : 0}:${single ? 1 : 0}`;
   let text = fileRequestStatements.get(key);
-  if (!text) fileRequestStatements.set(key, (text = fileRequestsPostgres(outbox.length, !!accessLog, checked)));
+  if (!text) fileRequestStatements.set(key, (text = fileRequestsPostgres(outbox.length, !!accessLog, checked, single)));
   const rows = filings.map((f) => filedValues(f.input, f.now));
   const logs = accessLog ? filings.map((f) => f.writes.accessLog!) : [];
+  const logColumns = logs.map((l): SqlArray[number][] => [l.actorId, l.actorAadObjectId ?? null, l.action, l.at]);
+  // Column by column: an array of the filings' values, or the value itself for one filing.
+  const columns = (values: SqlArray[number][][], width: number): SqlValue[] =>
+    Array.from({ length: width }, (_, c) => (single ? (values[0]![c] ?? null) : values.map((row) => row[c] ?? null)));
   const params: SqlValue[] = [
-    ...FILED_COLUMNS.slice(1).map((_, c) => rows.map((row) => row[c] ?? null)),
-    ...(accessLog ? [logs.map((l) => l.actorId), logs.map((l) => l.actorAadObjectId ?? null), logs.map((l) => l.action), logs.map((l) => l.at)] : []),
+    ...columns(rows, FILED_COLUMNS.length - 1),
+    ...(accessLog ? columns(logColumns, LOG_INPUT.length) : []),
     year,
     ...(checked ? [...REFERENCE_PROBES.map((n) => first!.formatReference(year, n)), year] : []),
     ...outbox.flatMap((message) => requestOutboxParams(message)),
