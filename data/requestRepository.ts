@@ -264,14 +264,25 @@ function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: 
 }
 const fileRequestStatements = new Map<string, string>();
 
-/** A filing waiting for its statement (PostgreSQL, alone with no transaction around it). */
+/** A filing as its PostgreSQL statement needs it (batched, or alone in a transaction). */
 interface Filing {
   input: NewRequest;
   now: Date;
   formatReference: (year: number, n: number) => string;
   writes: FilingWrites;
-  /** Filings go together only when their statements are the same: same year, formatter, outbox messages, log row. */
-  shape: string;
+}
+
+/**
+ * Whether two filings can share a statement: the same year, reference formatter (its probes) and rows described by
+ * the request's id (the same outbox messages, an access-log row or none), so the same text and scalar parameters.
+ */
+function sameStatement(a: Filing, b: Filing): boolean {
+  return (
+    a.now.getUTCFullYear() === b.now.getUTCFullYear() &&
+    a.formatReference === b.formatReference &&
+    !a.writes.accessLog === !b.writes.accessLog &&
+    (a.writes.outbox === b.writes.outbox || JSON.stringify(a.writes.outbox ?? []) === JSON.stringify(b.writes.outbox ?? []))
+  );
 }
 
 /** How many filings one PostgreSQL statement carries at most. */
@@ -289,8 +300,9 @@ function filedValues(input: NewRequest, now: Date): SqlArray[number][] {
 }
 
 /**
- * PostgreSQL: the statement and parameters of filings of one shape ({@link fileRequestsPostgres}), and what makes each
- * returned row a request: its own row (by idempotency key), its reference checked against the formatter.
+ * PostgreSQL: the statement and parameters of filings that share one ({@link sameStatement},
+ * {@link fileRequestsPostgres}), and what makes each returned row a request: its own row (by idempotency key), its
+ * reference checked against the formatter.
  */
 function filingStatement(filings: readonly Filing[], checked: boolean) {
   const [first] = filings;
@@ -417,7 +429,7 @@ export class RequestRepository {
           // One idempotency key per statement: a second confirmation of the same card waits for the first one's.
           keysOf: (filing) => [`filing:${filing.input.idempotencyKey}`],
           maxBatch: MAX_FILINGS,
-          fits: (batch, filing) => batch.length === 0 || (batch[0]!.shape === filing.shape && batch[0]!.formatReference === filing.formatReference),
+          fits: (batch, filing) => batch.length === 0 || sameStatement(batch[0]!, filing),
           // A failed statement stored nothing, so each filing runs again alone: the one whose card was already filed (a
           // unique idempotency key) or whose row is refused fails alone, and the others are filed. Had the statement
           // been committed with its reply lost, running again finds each idempotency key taken: `file` then returns the
@@ -486,12 +498,11 @@ export class RequestRepository {
     writes: FilingWrites,
   ): Promise<RequestRecord> {
     if (sql.provider === 'postgresql') {
-      const filing: Filing = { input, now, formatReference, writes, shape: '' };
+      const filing: Filing = { input, now, formatReference, writes };
       // Alone, the statement is committed when it returns: filings that arrive together share one (a reference that
       // differs from the formatter on a number past the probes can then only be reported: the filing fails loudly, the
       // request stays stored). One that differs on the probes (another prefix, width or padding) filed nothing.
       if (!writes.inTransaction) {
-        filing.shape = `${now.getUTCFullYear()}:${JSON.stringify(writes.outbox ?? [])}:${writes.accessLog ? 1 : 0}`;
         const created = await this.filings!.add(filing);
         if (created instanceof Error) throw created;
         return created;
