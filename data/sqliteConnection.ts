@@ -58,6 +58,11 @@ export const WAL_AUTOCHECKPOINT_PAGES = 4000;
  */
 export const WAL_BACKSTOP_PAGES = 16000;
 
+/** The connection's own checkpoint size: the backstop while the checkpoint thread runs, else the usual one. */
+function autocheckpointPages(threadRunning: boolean): number {
+  return threadRunning ? WAL_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES;
+}
+
 /** Thrown when the connection stayed held (by a transaction) longer than a waiter would wait. */
 export class ConnectionWaitTimeout extends Error {
   override name = 'ConnectionWaitTimeout';
@@ -265,7 +270,7 @@ export class SqliteConnection {
       // While the thread runs, this connection's own checkpoint backs off to the backstop.
       this.checkpointer = new BackgroundCheckpointer(
         file,
-        (running) => this.setAutocheckpoint(running ? WAL_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES),
+        (running) => this.setAutocheckpoint(autocheckpointPages(running)),
         options.backgroundCheckpoint,
       );
     }
@@ -571,7 +576,7 @@ export class SqliteConnection {
     db.pragma('foreign_keys = ON');
     // Checkpoint at 4000 WAL pages (16 MB) instead of SQLite's 1000 (see WAL_AUTOCHECKPOINT_PAGES), or at the
     // backstop while the checkpoint thread runs.
-    db.pragma(`wal_autocheckpoint = ${this.checkpointer?.running ? WAL_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`wal_autocheckpoint = ${autocheckpointPages(this.checkpointer?.running ?? false)}`);
     db.pragma(`cache_size = ${PAGE_CACHE_SIZE}`);
     this.statements.clear();
     this.db = db;
