@@ -191,7 +191,9 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
 /** Composition root: opens and migrates the database, wires the bot and starts the HTTP server. */
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const db = await openDatabase(config.DATABASE_URL);
+  const db = await openDatabase(config.DATABASE_URL, {
+    onCheckpointFailure: (reason) => logger.warn({ reason }, 'SQLite checkpoint thread stopped: the connection checkpoints by itself from now on'),
+  });
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 

@@ -59,15 +59,21 @@ function sqliteFileUrl(url: string): string {
   return `file:${absolute}`;
 }
 
+/** What {@link openDatabase} reports besides errors; every field is optional. */
+export interface DatabaseEvents {
+  /** SQLite: the checkpoint thread could not run or ended (the connection checkpoints by itself from then on). */
+  onCheckpointFailure?: (reason: string) => void;
+}
+
 /** The one Prisma client factory: SQLite for file: URLs, PostgreSQL for postgres:// URLs. */
-export async function openDatabase(url: string): Promise<Database> {
+export async function openDatabase(url: string, events: DatabaseEvents = {}): Promise<Database> {
   const provider = providerOf(url);
   let prisma: Db;
   let sql: SqlRunner;
   let closePool = async () => undefined as void;
   if (provider === 'sqlite') {
     // One better-sqlite3 connection for Prisma and the plain-SQL runner, its pragmas applied when it opens.
-    const connection = new SqliteConnection(sqliteFileUrl(url));
+    const connection = new SqliteConnection(sqliteFileUrl(url), { backgroundCheckpoint: { onFailure: events.onCheckpointFailure } });
     prisma = new SqliteClient({ adapter: connection.factory() });
     await prisma.$connect();
     sql = connection.runner();

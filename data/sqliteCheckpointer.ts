@@ -42,9 +42,14 @@ export interface BackgroundCheckpointOptions {
   quietCommits?: number;
   /** The better-sqlite3 module the thread loads (resolved path; tests). */
   driver?: string;
+  /**
+   * Told once when the thread could not be created, or ended without being asked to, with why (an error's message or
+   * the thread's exit code: no row data). The connection checkpoints by itself from then on; this is for the logs.
+   */
+  onFailure?: (reason: string) => void;
 }
 
-const DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver'>> = {
+const DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver' | 'onFailure'>> = {
   stallMs: 8,
   intervalMs: 200,
   quietCheckMs: 10_000,
@@ -74,14 +79,14 @@ const STOP_GRACE_MS = 2_000;
  * automatic checkpoint, and the thread starts. The thread holds a V8 isolate of its own (about 10 MiB resident): once
  * fewer than `quietCommits` commits come in `quietCheckMs`, it ends. `onRunning` tells the connection each time, so
  * that its own checkpoint backs off while the thread runs and comes back after. A thread that cannot be created, or
- * that ends without being asked to, is not started again. The thread never keeps the process alive (`unref`).
+ * that ends without being asked to, is not started again, and `onFailure` says why. The thread never keeps the process alive (`unref`).
  */
 export class BackgroundCheckpointer {
   private worker?: Worker;
   private failed = false;
   private commitsSinceCheck = 0;
   private quietTimer?: NodeJS.Timeout;
-  private readonly settings: Required<Omit<BackgroundCheckpointOptions, 'driver'>>;
+  private readonly settings: Required<Omit<BackgroundCheckpointOptions, 'driver' | 'onFailure'>>;
   private readonly stats: Omit<CheckpointerStats, 'running'> = { starts: 0, passes: 0, framesCheckpointed: 0, errors: 0, failures: 0 };
 
   /**
@@ -118,9 +123,10 @@ export class BackgroundCheckpointer {
     if (blockedMs === undefined || blockedMs < this.settings.stallMs || !this.watching) return;
     try {
       this.start();
-    } catch {
+    } catch (err) {
       this.failed = true;
       this.stats.failures++;
+      this.reportFailure(`could not start: ${messageOf(err)}`);
       return;
     }
     this.commitsSinceCheck = 0;
@@ -157,14 +163,18 @@ export class BackgroundCheckpointer {
       }
     });
     // An error ends the thread; 'exit' follows and says it failed.
-    worker.on('error', () => undefined);
-    worker.once('exit', () => {
+    let fatal: string | undefined;
+    worker.on('error', (err) => {
+      fatal = messageOf(err);
+    });
+    worker.once('exit', (code) => {
       if (this.worker !== worker) return; // asked to stop: stop() has already let go of it
       this.worker = undefined;
       this.failed = true;
       this.stats.failures++;
       this.stopQuietChecks();
       this.onRunning(false);
+      this.reportFailure(fatal ? `ended: ${fatal}` : `ended with exit code ${code}`);
     });
   }
 
@@ -186,8 +196,21 @@ export class BackgroundCheckpointer {
     });
   }
 
+  /** Tells `onFailure`, which must not break the commit or the exit handler that noticed the failure. */
+  private reportFailure(reason: string): void {
+    try {
+      this.options.onFailure?.(reason);
+    } catch {
+      // a logger that throws changes nothing here
+    }
+  }
+
   private stopQuietChecks(): void {
     if (this.quietTimer) clearInterval(this.quietTimer);
     this.quietTimer = undefined;
   }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -96,9 +96,15 @@ describe('SQLite checkpoints off the event loop (a worker thread, under sustaine
   });
 
   test('when the thread cannot run, then the connection goes back to its own checkpoints for good, and writes go on', async () => {
-    const { connection, sql, adapter } = await open({ backgroundCheckpoint: { stallMs: 0, intervalMs: 20, driver: '/nonexistent/better-sqlite3' } });
+    const reasons: string[] = [];
+    const { connection, sql, adapter } = await open({
+      backgroundCheckpoint: { stallMs: 0, intervalMs: 20, driver: '/nonexistent/better-sqlite3', onFailure: (reason) => reasons.push(reason) },
+    });
     await insertMany(sql, 40_000, 50);
     expect(await eventually(() => connection.checkpointStats?.failures === 1)).toBe(true);
+    // Said once, with why, for the logs.
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/^ended: .*nonexistent\/better-sqlite3/);
     expect(await autocheckpoint(sql)).toBe(WAL_AUTOCHECKPOINT_PAGES);
     await insertMany(sql, 40_050, 100);
     expect(connection.checkpointStats).toMatchObject({ running: false, starts: 1, failures: 1 });
@@ -111,7 +117,10 @@ describe('SQLite checkpoints off the event loop (a worker thread, under sustaine
       throw new Error('no threads here');
     });
     try {
-      const { connection, sql, adapter } = await open({ backgroundCheckpoint: { stallMs: 0 } });
+      const onFailure = jest.fn(() => {
+        throw new Error('a logger that fails');
+      });
+      const { connection, sql, adapter } = await open({ backgroundCheckpoint: { stallMs: 0, onFailure } });
       // One group commit (three statements), then a runner transaction: both stall (stallMs 0) after their COMMIT.
       expect(await Promise.all([sql.execute(INSERT, [45_000, 1]), sql.execute(INSERT, [45_001, 1]), sql.execute(INSERT, [45_002, 1])])).toEqual([1, 1, 1]);
       expect(await sql.transaction(async (tx) => tx.execute(INSERT, [45_003, 1]))).toBe(1);
@@ -122,6 +131,9 @@ describe('SQLite checkpoints off the event loop (a worker thread, under sustaine
         { year: 45_003 },
       ]);
       expect(start).toHaveBeenCalledTimes(1); // tried once, then the connection checkpoints by itself for good
+      // Said once; that the callback threw changed nothing for the commit's callers.
+      expect(onFailure).toHaveBeenCalledTimes(1);
+      expect(onFailure).toHaveBeenCalledWith('could not start: no threads here');
       expect(connection.checkpointStats).toMatchObject({ running: false });
       expect(connection.groupCommitStats.fallbacks).toBe(0);
       expect(await autocheckpoint(sql)).toBe(WAL_AUTOCHECKPOINT_PAGES);
