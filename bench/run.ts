@@ -12,6 +12,9 @@
  *   --only echo|helpdesk                   turns scenario: run one bot only
  *   --bot-node-options="FLAGS"             turns and startup scenarios: Node/V8 flags on the help-desk bot's command line; default:
  *                                          the flags of package.json's start script (heap limits); "" for none
+ *   --echo-node-options="FLAGS"            turns scenario: Node/V8 flags on the echo bot's command line; default none (the
+ *                                          stock bot as node runs it). "start" gives it the flags of package.json's start
+ *                                          script, to compare both bots' memory under the same heap limits
  *   --profile                              CPU profiles of both bots over the measured phases (V8 profiler, as
  *                                          node --cpu-prof) in bench/results/profiles/; summarise with
  *                                          `npx tsx bench/profileSummary.ts FILE`
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean', default: false },
       tsx: { type: 'boolean', default: false },
       'bot-node-options': { type: 'string' },
+      'echo-node-options': { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
   if (values.profile && values['heap-profile']) throw new Error('--profile and --heap-profile cannot be used in the same run');
   // The help-desk bot runs with the Node flags of `npm start` (heap limits) unless told otherwise.
   const botNodeOptions = values['bot-node-options'] ?? startScriptNodeFlags();
+  // The echo bot runs as node runs it, unless told otherwise ("start": the same flags as the help-desk bot's npm start).
+  const echoNodeOptions = values['echo-node-options'] === 'start' ? startScriptNodeFlags() : values['echo-node-options'];
 
   // The bots run as `npm start` runs them: compiled (dist/), so build first.
   const needsBuild = scenarios.includes('startup') || (scenarios.includes('turns') && !values.tsx);
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
         pacedDurationMs: positive('paced', values.paced, 10) * 1000,
         tsx: values.tsx,
         botNodeOptions,
+        echoNodeOptions,
         profileDir: values.profile ? path.join(RESULTS_DIR, 'profiles') : undefined,
         heapProfileDir: values['heap-profile'] ? path.join(RESULTS_DIR, 'profiles') : undefined,
         cpuProfDir: values['cpu-prof'] ? path.join(RESULTS_DIR, 'profiles') : undefined,

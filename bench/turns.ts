@@ -26,6 +26,8 @@ export interface TurnsOptions {
   heapProfileDir?: string;
   /** Node flags for the help-desk bot only, on its command line (e.g. heap limits, to see their effect on RSS and throughput). */
   botNodeOptions?: string;
+  /** Node flags for the echo bot only (default none: the stock bot as node runs it). */
+  echoNodeOptions?: string;
   /** Run the bots from their TypeScript sources through tsx instead of dist/. */
   tsx?: boolean;
   /** Think time of the paced phase (ms; 0 skips it) and its length (ms). */
@@ -227,7 +229,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const machineBefore = machine();
   try {
     if (options.only !== 'helpdesk') {
-      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN, filings: [] });
+      bots.push({ name: 'echo', label: 'echo (stock botbuilder)', process: await spawnBot('echo', 'echoBot', { nodeFlags: options.echoNodeOptions, cpuProfDir: options.cpuProfDir, tsx: options.tsx }), expectReference: false, phases: [], peakRssMiB: NaN, filings: [] });
     }
     if (options.only !== 'echo') {
       // Configured like a deployment: the managers' and agents' teams and channels set, the bot installed in both.
@@ -296,6 +298,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
   const text = [
     `turns: ${db}, ${options.conversations} concurrent conversations, each a full access intake (4 turns) again and again`,
     options.botNodeOptions ? `  help-desk bot run with node ${options.botNodeOptions}` : '',
+    options.echoNodeOptions ? `  echo bot run with node ${options.echoNodeOptions}` : '',
     `  saturated: no pause between turns, ${options.repeat} × ${options.durationMs / 1000} s per bot alternating, medians`,
     paced ? `  paced: ${options.pacedThinkMs / 1000} s (±50%) pause between turns, like people, ${options.pacedDurationMs / 1000} s per bot` : '',
     '  latency: activity sent → last reply of the turn received by the connector; errors: both phases',
