@@ -9,6 +9,7 @@ import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { ACCESS_INTAKE } from './intake';
 import { median, runLoad } from './load';
 import { memoryOf } from './procStats';
+import { checkTarget, TARGETS, targetsLine } from './targets';
 import { fixed, machine, table, writeResult } from './report';
 
 export interface StartupOptions {
@@ -155,13 +156,20 @@ export async function runStartup(options: StartupOptions): Promise<{ table: stri
     await database.drop().catch((err) => process.stderr.write(`could not drop the bench database: ${String(err)}\n`));
   }
   const r = result as { firstStartMs: number; restartMedianMs: number; rssIdleMiB: number; rssSettledMiB: number; storedConversations: number; storeErrors: number; rssAfterMiB: number; rssAfterSettledMiB: number; peakRssMiB: number };
+  const targets = [
+    checkTarget('restart', r.restartMedianMs, TARGETS.startupMs, 'max', 'ms', 0),
+    checkTarget('RSS at start', r.rssIdleMiB, TARGETS.rssMiB, 'max', 'MiB'),
+    checkTarget(`RSS ${SETTLE_MS / 1000} s after ${r.storedConversations} conversations`, r.rssAfterSettledMiB, TARGETS.rssMiB, 'max', 'MiB'),
+    checkTarget('RSS right after them', r.rssAfterMiB, TARGETS.rssMiB, 'max', 'MiB'),
+  ];
   const text = [
     `startup: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, node dist/bot/index.js (after npm run build), spawn → 200 from /healthz${options.botNodeOptions ? `, node ${options.botNodeOptions}` : ''}`,
     table(
       ['first start (migrations) ms', `restart ms (median of ${RESTARTS})`, 'RSS idle MiB (at start)', `RSS after ${SETTLE_MS / 1000} s idle MiB`, `RSS after ${r.storedConversations} conversations MiB`, `then after ${SETTLE_MS / 1000} s idle MiB`, 'peak RSS MiB', 'errors'],
       [[fixed(r.firstStartMs, 0), fixed(r.restartMedianMs, 0), fixed(r.rssIdleMiB), fixed(r.rssSettledMiB), fixed(r.rssAfterMiB), fixed(r.rssAfterSettledMiB), fixed(r.peakRssMiB), r.storeErrors]],
     ),
+    targetsLine(targets),
   ].join('\n');
-  const file = writeResult(`startup-${options.provider}`, { scenario: 'startup', options, machine: machine(), ...result });
+  const file = writeResult(`startup-${options.provider}`, { scenario: 'startup', options, machine: machine(), ...result, targets });
   return { table: text, file };
 }

@@ -4,6 +4,7 @@ import { migrate } from '../data/migrate';
 import { RequestRepository } from '../data/requestRepository';
 import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { median, percentile } from './load';
+import { checkTarget, TARGETS, targetsLine } from './targets';
 import { fixed, machine, table, writeResult } from './report';
 
 export interface StorageOptions {
@@ -132,6 +133,8 @@ export async function runStorage(options: StorageOptions): Promise<{ table: stri
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   const growth = (key: string) => (last[key] as { medianMs: number }).medianMs / (first[key] as { medianMs: number }).medianMs;
+  // The target compares the largest size with the smallest (100k with 1k by default).
+  const targets = rows.length > 1 ? [checkTarget(`queue at ${last.requests} ÷ at ${first.requests}`, growth('queue'), TARGETS.queueGrowth, 'max', '×', 2)] : [];
   const text = [
     `storage: ${options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${BACKLOG} open requests at every size, median of ${RUNS} runs (ms), through RequestRepository`,
     table(
@@ -139,7 +142,8 @@ export async function runStorage(options: StorageOptions): Promise<{ table: stri
       rows.map((r) => [String(r.requests), String(r.events), ms(r, 'queue'), ms(r, 'listOpen'), ms(r, 'counts'), ms(r, 'myRequests'), ms(r, 'sweep')]),
     ),
     `growth ${first.requests} → ${last.requests}: queue ×${fixed(growth('queue'), 2)}, mes demandes ×${fixed(growth('myRequests'), 2)}, reminder sweep ×${fixed(growth('sweep'), 2)}`,
+    targetsLine(targets),
   ].join('\n');
-  const file = writeResult(`storage-${options.provider}`, { scenario: 'storage', options, backlog: BACKLOG, runs: RUNS, machine: machine(), rows });
+  const file = writeResult(`storage-${options.provider}`, { scenario: 'storage', options, backlog: BACKLOG, runs: RUNS, machine: machine(), rows, targets });
   return { table: text, file };
 }

@@ -6,6 +6,7 @@ import { createThrowawayDatabase, type BenchProvider } from './databases';
 import { ACCESS_INTAKE } from './intake';
 import { median, percentile, runLoad, type LoadResult } from './load';
 import { cpuMsOf, cpuMsOfCommand, memoryOf, schedStatOf } from './procStats';
+import { checkTarget, TARGETS, targetsLine, type TargetCheck } from './targets';
 import { fixed, machine, table, writeResult } from './report';
 import { BENCH_TEAMS, benchTeamsEnv, installBenchTeams } from './teams';
 
@@ -295,6 +296,11 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
 
   const db = options.provider === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const paced = options.pacedThinkMs > 0;
+  const targets: TargetCheck[] = [];
+  if (echo && helpdesk) targets.push(checkTarget('ratio', ratio, TARGETS.ratio, 'min', '', 2));
+  // The latency target is set for SQLite at 50 concurrent conversations.
+  if (helpdesk && options.provider === 'sqlite' && options.conversations === 50) targets.push(checkTarget('help-desk p95', helpdesk.p95, TARGETS.p95Ms, 'max', 'ms'));
+  if (helpdesk) targets.push(checkTarget('help-desk peak RSS', helpdesk.peakRssMiB, TARGETS.rssMiB, 'max', 'MiB'));
   const text = [
     `turns: ${db}, ${options.conversations} concurrent conversations, each a full access intake (4 turns) again and again`,
     options.botNodeOptions ? `  help-desk bot run with node ${options.botNodeOptions}` : '',
@@ -319,6 +325,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     ...summaries.map((s) => cpuLine(s.label, s.phases)),
     ...summaries.filter((s) => s.phases.every((p) => p.gcPerTurn)).map((s) => gcLine(s.label, s.phases)),
     ...summaries.filter((s) => s.managersCards).map((s) => cardsLine(s.managersCards!)),
+    targetsLine(targets),
   ]
     .filter(Boolean)
     .join('\n');
@@ -333,6 +340,7 @@ export async function runTurns(options: TurnsOptions): Promise<{ table: string; 
     bots: summaries,
     pairRatios,
     ratio,
+    targets,
   });
   return { table: text, ratio, file };
 }
