@@ -1,19 +1,29 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { exposedCollector, IdleHeapSettler } from '../../bot/services/idleHeapSettler';
+import { exposedCollector, IdleHeapSettler, MAX_FULL_COLLECTIONS } from '../../bot/services/idleHeapSettler';
+
+const MiB = 1048576;
 
 describe('IdleHeapSettler', () => {
-  function settler() {
+  /**
+   * A settler on a fake heap: each collection frees 20 MiB, and the young generation (32 MiB, grown by a load) comes
+   * back to 1 MiB at the full collection numbered `shrinksAt` (1: the first, as V8 does most times; 0: never).
+   */
+  function settler(options: { shrinksAt?: number; young?: number } = {}) {
     const collections: string[] = [];
     const settled: [number, number][] = [];
-    let rss = 200 * 1048576;
+    let rss = 200 * MiB;
+    let young = options.young ?? 32 * MiB;
+    let fulls = 0;
     const s = new IdleHeapSettler({
       collect: (kind) => {
         collections.push(kind);
-        rss -= 20 * 1048576;
+        rss -= 20 * MiB;
+        if (kind === 'full' && ++fulls === (options.shrinksAt ?? 1)) young = 1 * MiB;
       },
       idleMs: 5000,
       rss: () => rss,
+      youngSize: () => young,
       onSettled: (before, after) => settled.push([before, after]),
     });
     return { s, collections, settled };
@@ -65,6 +75,56 @@ describe('IdleHeapSettler', () => {
     expect(collections).toEqual(['young', 'young', 'full']);
   });
 
+  it('collects in full again on the next quiet checks while V8 keeps the young generation large, and says so once it is given back', () => {
+    const { s, collections, settled } = settler({ shrinksAt: 2 });
+    expect(s.tick()).toBe('young');
+    expect(s.tick()).toBe('full'); // the young generation stayed at 32 MiB
+    expect(settled).toEqual([]);
+    expect(s.tick()).toBe('full'); // now 1 MiB
+    expect(settled).toEqual([[200, 140]]);
+    expect(s.tick()).toBeUndefined();
+    expect(collections).toEqual(['young', 'full', 'full']);
+  });
+
+  it('gives up after a few full collections when the young generation never comes down, until the next busy stretch', () => {
+    const { s, collections, settled } = settler({ shrinksAt: 0 });
+    expect(s.tick()).toBe('young');
+    for (let i = 0; i < MAX_FULL_COLLECTIONS; i++) expect(s.tick()).toBe('full');
+    expect(s.tick()).toBeUndefined();
+    expect(s.tick()).toBeUndefined();
+    expect(collections).toEqual(['young', ...Array(MAX_FULL_COLLECTIONS).fill('full')]);
+    expect(settled).toHaveLength(1);
+    // A new busy stretch: a new settling, with its own tries.
+    s.noteTurn();
+    s.tick();
+    expect(s.tick()).toBe('young');
+    for (let i = 0; i < MAX_FULL_COLLECTIONS; i++) expect(s.tick()).toBe('full');
+    expect(s.tick()).toBeUndefined();
+    expect(settled).toHaveLength(2);
+  });
+
+  it('makes one full collection when the young generation never grew (nothing to give back)', () => {
+    const { s, collections, settled } = settler({ young: 2 * MiB, shrinksAt: 0 });
+    expect(s.tick()).toBe('young');
+    expect(s.tick()).toBe('full');
+    expect(s.tick()).toBeUndefined();
+    expect(collections).toEqual(['young', 'full']);
+    expect(settled).toHaveLength(1);
+  });
+
+  it('starts over with a young collection when a turn comes while it tries again', () => {
+    const { s, collections, settled } = settler({ shrinksAt: 2 });
+    expect(s.tick()).toBe('young');
+    expect(s.tick()).toBe('full'); // kept at 32 MiB: the next quiet check would try again…
+    s.noteTurn(); // …but a turn came
+    expect(s.tick()).toBeUndefined();
+    expect(s.tick()).toBe('young');
+    expect(s.tick()).toBe('full'); // the second full collection overall gives it back
+    expect(s.tick()).toBeUndefined();
+    expect(collections).toEqual(['young', 'full', 'young', 'full']);
+    expect(settled).toEqual([[160, 120]]);
+  });
+
   it('finds no collector when node runs without --expose-gc (as under jest)', () => {
     expect(exposedCollector()).toBeUndefined();
   });
@@ -101,16 +161,16 @@ describe('IdleHeapSettler', () => {
         settler.stop();
         clearInterval(background);
         process.stdout.write(JSON.stringify({ busy, settled: 'never' }));
-      }, 25000);
+      }, 40000);
       settler.start();
     `;
     const run = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=16', '-r', 'tsx/cjs', '-e', script], {
       encoding: 'utf8',
-      timeout: 40_000,
+      timeout: 50_000,
     });
     expect(run.stderr).toBe('');
     const { busy, settled } = JSON.parse(run.stdout) as { busy: number; settled: number };
     expect(busy).toBeGreaterThanOrEqual(16 * 1048576);
     expect(settled).toBeLessThanOrEqual(busy / 4);
-  }, 50_000);
+  }, 60_000);
 });
