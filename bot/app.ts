@@ -192,7 +192,8 @@ export function buildBot(config: Config, db: Database, logger: Logger, clockOpti
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const db = await openDatabase(config.DATABASE_URL, {
-    onCheckpointFailure: (reason) => logger.warn({ reason }, 'SQLite checkpoint thread stopped: the connection checkpoints by itself from now on'),
+    // As `err`: the logger's error serializer scrubs its message (`reason` is a censored key, it would print nothing).
+    onCheckpointFailure: (err) => logger.warn({ err }, 'SQLite checkpoint thread stopped: the connection checkpoints by itself from now on'),
   });
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');

@@ -62,7 +62,7 @@ function sqliteFileUrl(url: string): string {
 /** What {@link openDatabase} reports besides errors; every field is optional. */
 export interface DatabaseEvents {
   /** SQLite: the checkpoint thread could not run or ended (the connection checkpoints by itself from then on). */
-  onCheckpointFailure?: (reason: string) => void;
+  onCheckpointFailure?: (error: Error) => void;
 }
 
 /** The one Prisma client factory: SQLite for file: URLs, PostgreSQL for postgres:// URLs. */

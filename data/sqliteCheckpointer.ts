@@ -43,10 +43,11 @@ export interface BackgroundCheckpointOptions {
   /** The better-sqlite3 module the thread loads (resolved path; tests). */
   driver?: string;
   /**
-   * Told once when the thread could not be created, or ended without being asked to, with why (an error's message or
-   * the thread's exit code: no row data). The connection checkpoints by itself from then on; this is for the logs.
+   * Told once when the thread could not be created, or ended without being asked to, with the error that ended it (or
+   * one that gives its exit code). The connection checkpoints by itself from then on; this is for the logs, whose
+   * error serializer scrubs the message.
    */
-  onFailure?: (reason: string) => void;
+  onFailure?: (error: Error) => void;
 }
 
 const DEFAULTS: Required<Omit<BackgroundCheckpointOptions, 'driver' | 'onFailure'>> = {
@@ -126,7 +127,7 @@ export class BackgroundCheckpointer {
     } catch (err) {
       this.failed = true;
       this.stats.failures++;
-      this.reportFailure(`could not start: ${messageOf(err)}`);
+      this.reportFailure(err instanceof Error ? err : new Error(String(err)));
       return;
     }
     this.commitsSinceCheck = 0;
@@ -163,9 +164,9 @@ export class BackgroundCheckpointer {
       }
     });
     // An error ends the thread; 'exit' follows and says it failed.
-    let fatal: string | undefined;
+    let fatal: Error | undefined;
     worker.on('error', (err) => {
-      fatal = messageOf(err);
+      fatal = err;
     });
     worker.once('exit', (code) => {
       if (this.worker !== worker) return; // asked to stop: stop() has already let go of it
@@ -174,7 +175,7 @@ export class BackgroundCheckpointer {
       this.stats.failures++;
       this.stopQuietChecks();
       this.onRunning(false);
-      this.reportFailure(fatal ? `ended: ${fatal}` : `ended with exit code ${code}`);
+      this.reportFailure(fatal ?? new Error(`the checkpoint thread ended with exit code ${code}`));
     });
   }
 
@@ -197,9 +198,9 @@ export class BackgroundCheckpointer {
   }
 
   /** Tells `onFailure`, which must not break the commit or the exit handler that noticed the failure. */
-  private reportFailure(reason: string): void {
+  private reportFailure(error: Error): void {
     try {
-      this.options.onFailure?.(reason);
+      this.options.onFailure?.(error);
     } catch {
       // a logger that throws changes nothing here
     }
@@ -209,8 +210,4 @@ export class BackgroundCheckpointer {
     if (this.quietTimer) clearInterval(this.quietTimer);
     this.quietTimer = undefined;
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
