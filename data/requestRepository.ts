@@ -158,13 +158,39 @@ const EVENT_ROW = rowMapper<RequestEventRecord>({
   at: ['at', 'date', false],
 });
 
-/** Columns a filing writes, in order (the id, reference and defaults come from the database or the counter). */
-const FILED_COLUMNS = [
-  'reference', 'kind', 'status', 'requester_role', 'requester_user_id', 'requester_aad_object_id', 'requester_name', 'requester_email',
-  'requester_conversation_id', 'locale', 'last_name', 'first_name', 'practice_location', 'email', 'ramq_user_code', 'employee_number',
-  'job_title', 'supervisor_authorized', 'authorized_by', 'idempotency_key', 'requester_unreachable', 'reminders_sent', 'version',
-  'created_at', 'updated_at',
-] as const;
+/**
+ * What a filing writes after the reference, column by column, in order: the column, its PostgreSQL type (the filing's
+ * statement takes each column as a typed parameter) and its value. The id and defaults come from the database, the
+ * reference from the counter.
+ */
+const FILED: readonly (readonly [column: string, pgType: string, value: (input: NewRequest, now: Date) => SqlArray[number]])[] = [
+  ['kind', 'TEXT', (r) => r.kind],
+  ['status', 'TEXT', () => 'submitted'],
+  ['requester_role', 'TEXT', (r) => r.requesterRole],
+  ['requester_user_id', 'TEXT', (r) => r.requesterUserId],
+  ['requester_aad_object_id', 'TEXT', (r) => r.requesterAadObjectId ?? null],
+  ['requester_name', 'TEXT', (r) => r.requesterName ?? null],
+  ['requester_email', 'TEXT', (r) => r.requesterEmail ?? null],
+  ['requester_conversation_id', 'TEXT', (r) => r.requesterConversationId],
+  ['locale', 'TEXT', (r) => r.locale],
+  ['last_name', 'TEXT', (r) => r.lastName],
+  ['first_name', 'TEXT', (r) => r.firstName],
+  ['practice_location', 'TEXT', (r) => r.practiceLocation ?? null],
+  ['email', 'TEXT', (r) => r.email],
+  ['ramq_user_code', 'TEXT', (r) => r.ramqUserCode ?? null],
+  ['employee_number', 'TEXT', (r) => r.employeeNumber ?? null],
+  ['job_title', 'TEXT', (r) => r.jobTitle ?? null],
+  ['supervisor_authorized', 'BOOLEAN', (r) => r.supervisorAuthorized ?? null],
+  ['authorized_by', 'TEXT', (r) => r.authorizedBy ?? null],
+  ['idempotency_key', 'TEXT', (r) => r.idempotencyKey],
+  ['requester_unreachable', 'BOOLEAN', () => false],
+  ['reminders_sent', 'INTEGER', () => 0],
+  ['version', 'INTEGER', () => 1],
+  ['created_at', 'TIMESTAMP(3)', (_, now) => now],
+  ['updated_at', 'TIMESTAMP(3)', (_, now) => now],
+];
+/** Columns a filing writes, in order: the reference, then {@link FILED}'s. */
+const FILED_COLUMNS = ['reference', ...FILED.map(([column]) => column)];
 const INSERT_REQUEST = `INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')}) VALUES (${placeholders(FILED_COLUMNS.length)}) RETURNING ${REQUEST_ROW.columns}`;
 const NEXT_REFERENCE = `INSERT INTO "reference_counters" ("year", "last") VALUES (?, 1) ON CONFLICT ("year") DO UPDATE SET "last" = "reference_counters"."last" + 1 RETURNING "last"`;
 const EVENT_COLUMNS = `"request_id", "action", "from_status", "to_status", "actor_id", "actor_name", "reason", "at"`;
@@ -177,15 +203,6 @@ const referenceSql = (year: string, n: string) =>
   `'DMA-' || CAST(${year} AS TEXT) || '-' || lpad(CAST(${n} AS TEXT), GREATEST(5, length(CAST(${n} AS TEXT))), '0')`;
 /** Numbers on which the filing's statement checks {@link referenceSql} against the formatter it is given. */
 const REFERENCE_PROBES = [1, 99_999, 100_000] as const;
-/** PostgreSQL array types of the filed columns after the reference ({@link FILED_COLUMNS}); the others are TEXT. */
-const FILED_ARRAY_TYPES: Partial<Record<(typeof FILED_COLUMNS)[number], string>> = {
-  supervisor_authorized: 'BOOLEAN',
-  requester_unreachable: 'BOOLEAN',
-  reminders_sent: 'INTEGER',
-  version: 'INTEGER',
-  created_at: 'TIMESTAMP(3)',
-  updated_at: 'TIMESTAMP(3)',
-};
 /** The access-log columns a filing's statement takes from its input, one element per filing. */
 const LOG_INPUT = [
   ['log_actor_id', 'TEXT'],
@@ -212,9 +229,8 @@ const LOG_INPUT = [
  * writes there; the outbox rows are due at `created_at`, the filing's time.
  */
 function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: boolean, single: boolean): string {
-  const filed = FILED_COLUMNS.slice(1);
   const inputs: (readonly [string, string])[] = [
-    ...filed.map((c) => [`in_${c}`, FILED_ARRAY_TYPES[c] ?? 'TEXT'] as const),
+    ...FILED.map(([column, type]) => [`in_${column}`, type] as const),
     ...(accessLog ? LOG_INPUT : []),
   ];
   const probes = `NOT EXISTS (
@@ -237,7 +253,7 @@ function fileRequestsPostgres(outboxCount: number, accessLog: boolean, checked: 
   )`,
     `"filed" AS (
     INSERT INTO "access_requests" (${FILED_COLUMNS.map((c) => `"${c}"`).join(', ')})
-    SELECT ${referenceSql('"counter"."year"', number)}, ${filed.map((c) => `"input"."in_${c}"`).join(', ')}
+    SELECT ${referenceSql('"counter"."year"', number)}, ${FILED.map(([column]) => `"input"."in_${column}"`).join(', ')}
     FROM "input" CROSS JOIN "counter" CROSS JOIN "batch" ORDER BY "input"."ord"
     RETURNING ${REQUEST_ROW.columns}
   )`,
@@ -288,15 +304,9 @@ function sameStatement(a: Filing, b: Filing): boolean {
 /** How many filings one PostgreSQL statement carries at most. */
 const MAX_FILINGS = 32;
 
-/** The columns a filing writes after the reference ({@link FILED_COLUMNS}), in order. */
+/** The values a filing writes after the reference ({@link FILED}), in order. */
 function filedValues(input: NewRequest, now: Date): SqlArray[number][] {
-  return [
-    input.kind, 'submitted', input.requesterRole, input.requesterUserId,
-    input.requesterAadObjectId ?? null, input.requesterName ?? null, input.requesterEmail ?? null, input.requesterConversationId,
-    input.locale, input.lastName, input.firstName, input.practiceLocation ?? null, input.email, input.ramqUserCode ?? null,
-    input.employeeNumber ?? null, input.jobTitle ?? null, input.supervisorAuthorized ?? null, input.authorizedBy ?? null,
-    input.idempotencyKey, false, 0, 1, now, now,
-  ];
+  return FILED.map(([, , value]) => value(input, now));
 }
 
 /**
@@ -319,7 +329,7 @@ function filingStatement(filings: readonly Filing[], checked: boolean) {
   const columns = (values: SqlArray[number][][], width: number): SqlValue[] =>
     Array.from({ length: width }, (_, c) => (single ? (values[0]![c] ?? null) : values.map((row) => row[c] ?? null)));
   const params: SqlValue[] = [
-    ...columns(rows, FILED_COLUMNS.length - 1),
+    ...columns(rows, FILED.length),
     ...(accessLog ? columns(logColumns, LOG_INPUT.length) : []),
     year,
     ...(checked ? [...REFERENCE_PROBES.map((n) => first!.formatReference(year, n)), year] : []),
